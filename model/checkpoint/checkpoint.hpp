@@ -17,6 +17,14 @@ struct TensorData {
 using TensorMap = std::map<std::string, TensorData>;
 
 TensorMap read_safetensors(const std::string& path);
+
+// Writes every tensor as F32 in the layout of the fixtures and of Python's safetensors: names in
+// sorted (byte) order, data contiguous in that order, header `__metadata__` = {"format":"pt"},
+// header padded with spaces to a multiple of 8 bytes. Written to a temporary file beside `path`,
+// then renamed over it, so a reader never sees half a file. Throws kInvalidArgument when a
+// tensor's values do not match its shape, kIo when the file cannot be written.
+void write_safetensors(const std::string& path, const TensorMap& tensors);
+
 TensorMap read_torch_bin(const std::string& path);
 
 // A checkpoint folder: model.safetensors, model.safetensors.index.json, pytorch_model.bin or
