@@ -1,0 +1,366 @@
+#include "model/convert.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.hpp"
+#include "engine/log.hpp"
+#include "model/checkpoint/checkpoint.hpp"
+#include "model/config.hpp"
+#include "model/gguf/gguf.hpp"
+#include "model/model.hpp"
+#include "model/weights.hpp"
+
+namespace roformer {
+namespace {
+
+namespace fs = std::filesystem;
+using checkpoint::TensorData;
+using checkpoint::TensorMap;
+
+std::string read_text_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::kIo, "cannot open ", path.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+nlohmann::json read_json(const fs::path& path) {
+  try {
+    return nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    fail(ErrorCode::kBadModel, path.string(), ": invalid JSON: ", e.what());
+  }
+}
+
+// Python's `line.rstrip("\n")` over readlines(): what BERT's load_vocab does.
+std::vector<std::string> read_vocab(const fs::path& path) {
+  std::string text = read_text_file(path);
+  std::vector<std::string> vocab;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    vocab.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return vocab;
+}
+
+std::string shape_text(const std::vector<int64_t>& shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+// One spelling for every accepted checkpoint layout: no "roformer." / "bert." prefix, LayerNorm
+// parameters as weight/bias.
+std::string canonical_name(std::string name) {
+  for (const char* prefix : {"roformer.", "bert."}) {
+    if (name.rfind(prefix, 0) == 0) name = name.substr(std::string(prefix).size());
+  }
+  auto replace_suffix = [&](const std::string& from, const std::string& to) {
+    if (name.size() >= from.size() && name.compare(name.size() - from.size(), from.size(), from) == 0) {
+      name = name.substr(0, name.size() - from.size()) + to;
+    }
+  };
+  replace_suffix("LayerNorm.gamma", "LayerNorm.weight");
+  replace_suffix("LayerNorm.beta", "LayerNorm.bias");
+  return name;
+}
+
+TensorMap canonical_tensors(TensorMap raw) {
+  TensorMap out;
+  std::map<std::string, std::string> spelled_as;
+  for (auto& [name, data] : raw) {
+    auto canonical = canonical_name(name);
+    auto [it, inserted] = spelled_as.emplace(canonical, name);
+    if (!inserted) {
+      fail(ErrorCode::kBadModel, "checkpoint holds both ", it->second, " and ", name,
+           ", which name the same weight");
+    }
+    out.emplace(canonical, std::move(data));
+  }
+  return out;
+}
+
+// The fixed sinusoidal table older checkpoints carry as encoder.embed_positions.weight:
+// [positions, head_dim], sin of every pair angle in the first half, cos in the second.
+void check_sinusoidal_table(const TensorData& table, const ModelConfig& c) {
+  const int64_t dim = c.head_dim();
+  if (table.shape.size() != 2 || table.shape[1] != dim) {
+    fail(ErrorCode::kBadModel, "encoder.embed_positions.weight should be [positions, ", dim,
+         "], found ", shape_text(table.shape));
+  }
+  double worst = 0.0;
+  for (int64_t p = 0; p < table.shape[0]; ++p) {
+    for (int64_t i = 0; i < dim / 2; ++i) {
+      double angle = p * std::pow(10000.0, -2.0 * i / dim);
+      worst = std::max(worst, std::abs(table.values[p * dim + i] - std::sin(angle)));
+      worst = std::max(worst, std::abs(table.values[p * dim + dim / 2 + i] - std::cos(angle)));
+    }
+  }
+  // The table is float32-rounded from float64; anything beyond rounding means another encoding.
+  if (worst > 1e-5) {
+    fail(ErrorCode::kUnsupported, "encoder.embed_positions.weight differs from the rotary "
+         "sinusoidal table by ", worst, "; this checkpoint uses other position encodings");
+  }
+}
+
+std::string folder_name(const fs::path& dir) {
+  auto name = fs::absolute(dir).lexically_normal().filename().string();
+  if (name.empty()) name = fs::absolute(dir).lexically_normal().parent_path().filename().string();
+  return name;
+}
+
+bool vocab_has_chinese_words(const std::vector<std::string>& vocab) {
+  // Two or more CJK ideographs (3-byte UTF-8 in U+4E00..U+9FFF) in one entry mean a word-level
+  // vocabulary, which the RoFormer tokenizer feeds with jieba.
+  for (const auto& token : vocab) {
+    int ideographs = 0;
+    for (size_t i = 0; i + 2 < token.size(); ++i) {
+      unsigned char lead = token[i];
+      if (lead >= 0xE4 && lead <= 0xE9) ++ideographs, i += 2;
+    }
+    if (ideographs >= 2 && token.rfind("##", 0) != 0) return true;
+  }
+  return false;
+}
+
+TokenizerData tokenizer_data(const fs::path& dir, const ConvertOptions& options,
+                             ModelConfig& config) {
+  TokenizerData data;
+  data.vocab = read_vocab(dir / "vocab.txt");
+  nlohmann::json tokenizer_config = nlohmann::json::object();
+  if (fs::exists(dir / "tokenizer_config.json")) {
+    tokenizer_config = read_json(dir / "tokenizer_config.json");
+  }
+  auto flag = [&](const char* key, bool fallback) {
+    if (!tokenizer_config.contains(key) || tokenizer_config[key].is_null()) return fallback;
+    if (!tokenizer_config[key].is_boolean()) {
+      fail(ErrorCode::kBadModel, "tokenizer_config.json: ", key, " must be true or false, got ",
+           tokenizer_config[key].dump());
+    }
+    return tokenizer_config[key].get<bool>();
+  };
+  data.options.do_lower_case = flag("do_lower_case", true);
+  data.options.tokenize_chinese_chars = flag("tokenize_chinese_chars", true);
+  if (tokenizer_config.contains("strip_accents") && !tokenizer_config["strip_accents"].is_null()) {
+    data.options.strip_accents = flag("strip_accents", true);
+  }
+  if (tokenizer_config.contains("model_max_length") &&
+      tokenizer_config["model_max_length"].is_number()) {
+    double length = tokenizer_config["model_max_length"].get<double>();
+    // transformers writes a huge sentinel (1e30) when there is no limit.
+    if (length >= 1 && length <= 1e6) config.model_max_length = static_cast<int>(length);
+  }
+
+  std::string kind = options.tokenizer;
+  if (kind.empty() && tokenizer_config.contains("tokenizer_class") &&
+      tokenizer_config["tokenizer_class"].is_string()) {
+    auto tokenizer_class = tokenizer_config["tokenizer_class"].get<std::string>();
+    if (tokenizer_class == "RoFormerTokenizer" || tokenizer_class == "RoFormerTokenizerFast") {
+      kind = "jieba";
+    } else if (tokenizer_class == "BertTokenizer" || tokenizer_class == "BertTokenizerFast") {
+      kind = "bert";
+    } else {
+      fail(ErrorCode::kUnsupported, "tokenizer_config.json: tokenizer_class = \"", tokenizer_class,
+           "\" is not supported (expected RoFormerTokenizer or BertTokenizer); pass --tokenizer "
+           "jieba|bert to choose");
+    }
+  }
+  if (kind.empty()) kind = vocab_has_chinese_words(data.vocab) ? "jieba" : "bert";
+  if (kind != "jieba" && kind != "bert") {
+    fail(ErrorCode::kInvalidArgument, "tokenizer must be jieba or bert, got \"", kind, "\"");
+  }
+  data.kind = kind == "jieba" ? TokenizerKind::kJieba : TokenizerKind::kBert;
+  data.options.use_jieba = data.kind == TokenizerKind::kJieba;
+  if (data.kind == TokenizerKind::kJieba) {
+    if (options.jieba_dictionary_path.empty()) {
+      fail(ErrorCode::kInvalidArgument, "a jieba tokenizer needs the jieba dictionary (dict.txt); "
+           "pass --jieba-dict PATH");
+    }
+    data.jieba_dictionary = parse_jieba_dictionary(read_text_file(options.jieba_dictionary_path));
+    if (data.jieba_dictionary.empty()) {
+      fail(ErrorCode::kBadModel, options.jieba_dictionary_path, ": jieba dictionary is empty");
+    }
+  }
+  return data;
+}
+
+HeadKind head_from_tensors(const TensorMap& tensors) {
+  if (tensors.count("classifier.out_proj.weight")) return HeadKind::kSequenceClassification;
+  if (tensors.count("classifier.weight")) return HeadKind::kTokenClassification;
+  if (tensors.count("qa_outputs.weight")) return HeadKind::kQuestionAnswering;
+  if (tensors.count("cls.predictions.bias") || tensors.count("cls.predictions.decoder.weight")) {
+    return HeadKind::kMaskedLm;
+  }
+  return HeadKind::kNone;
+}
+
+// Sources of each model-file tensor: one checkpoint tensor, or several concatenated row-wise.
+std::vector<std::string> sources_of(const std::string& name, const ModelConfig& c) {
+  static const std::map<std::string, std::string> kFixed = {
+      {"token_embd.weight", "embeddings.word_embeddings.weight"},
+      {"token_types.weight", "embeddings.token_type_embeddings.weight"},
+      {"token_embd_norm.weight", "embeddings.LayerNorm.weight"},
+      {"token_embd_norm.bias", "embeddings.LayerNorm.bias"},
+      {"embd_proj.weight", "embeddings_project.weight"},
+      {"embd_proj.bias", "embeddings_project.bias"},
+      {"pooler.weight", "pooler.dense.weight"},
+      {"pooler.bias", "pooler.dense.bias"},
+      {"cls.dense.weight", "classifier.dense.weight"},
+      {"cls.dense.bias", "classifier.dense.bias"},
+      {"mlm.dense.weight", "cls.predictions.transform.dense.weight"},
+      {"mlm.dense.bias", "cls.predictions.transform.dense.bias"},
+      {"mlm.norm.weight", "cls.predictions.transform.LayerNorm.weight"},
+      {"mlm.norm.bias", "cls.predictions.transform.LayerNorm.bias"},
+      {"mlm.bias", "cls.predictions.bias"},
+  };
+  if (auto it = kFixed.find(name); it != kFixed.end()) return {it->second};
+  if (name.rfind("cls.out.", 0) == 0) {
+    std::string suffix = name.substr(std::string("cls.out.").size());
+    switch (c.head) {
+      case HeadKind::kSequenceClassification: return {"classifier.out_proj." + suffix};
+      case HeadKind::kTokenClassification: return {"classifier." + suffix};
+      default: return {"qa_outputs." + suffix};
+    }
+  }
+  // blk.N.<part>.<weight|bias>
+  size_t dot1 = name.find('.', 4), dot2 = name.rfind('.');
+  std::string layer = "encoder.layer." + name.substr(4, dot1 - 4) + ".";
+  std::string part = name.substr(dot1 + 1, dot2 - dot1 - 1), suffix = name.substr(dot2);
+  if (part == "attn_qkv") {
+    return {layer + "attention.self.query" + suffix, layer + "attention.self.key" + suffix,
+            layer + "attention.self.value" + suffix};
+  }
+  static const std::map<std::string, std::string> kLayerParts = {
+      {"attn_out", "attention.output.dense"},
+      {"attn_out_norm", "attention.output.LayerNorm"},
+      {"ffn_up", "intermediate.dense"},
+      {"ffn_down", "output.dense"},
+      {"ffn_out_norm", "output.LayerNorm"},
+  };
+  return {layer + kLayerParts.at(part) + suffix};
+}
+
+}  // namespace
+
+ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::string& output_path,
+                                 const ConvertOptions& options) {
+  const fs::path dir(checkpoint_dir);
+  if (!fs::is_directory(dir)) {
+    fail(ErrorCode::kIo, checkpoint_dir, " is not a folder (expected a Hugging Face checkpoint "
+         "with config.json, vocab.txt and weights)");
+  }
+  for (const char* required : {"config.json", "vocab.txt"}) {
+    if (!fs::exists(dir / required)) {
+      fail(ErrorCode::kBadModel, checkpoint_dir, ": ", required, " is missing");
+    }
+  }
+  ModelConfig config = config_from_hf_json(read_json(dir / "config.json"));
+  config.name = options.name.empty() ? folder_name(dir) : options.name;
+  TokenizerData tokenizer = tokenizer_data(dir, options, config);
+  TensorMap tensors = canonical_tensors(checkpoint::read_checkpoint_dir(checkpoint_dir));
+
+  // The head and the pooler follow the weights present when config.json does not name them.
+  if (config.head == HeadKind::kNone) config.head = head_from_tensors(tensors);
+  config.has_pooler = tensors.count("pooler.dense.weight") > 0;
+  if (config.head == HeadKind::kSequenceClassification ||
+      config.head == HeadKind::kTokenClassification) {
+    const char* out = config.head == HeadKind::kSequenceClassification
+                          ? "classifier.out_proj.weight" : "classifier.weight";
+    auto it = tensors.find(out);
+    if (it == tensors.end() || it->second.shape.size() != 2) {
+      fail(ErrorCode::kBadModel, checkpoint_dir, ": classifier weight ", out, " is missing");
+    }
+    size_t rows = static_cast<size_t>(it->second.shape[0]);
+    if (config.labels.size() != rows) {
+      if (!config.labels.empty()) {
+        log_at(LogLevel::kWarning, "config.json: id2label has ", config.labels.size(),
+               " labels but the classifier has ", rows, " outputs; using LABEL_i names");
+      }
+      config.labels.clear();
+      for (size_t i = 0; i < rows; ++i) config.labels.push_back("LABEL_" + std::to_string(i));
+    }
+  } else {
+    config.labels.clear();
+  }
+  if (static_cast<int>(tokenizer.vocab.size()) != config.vocab_size) {
+    fail(ErrorCode::kBadModel, checkpoint_dir, ": vocab.txt has ", tokenizer.vocab.size(),
+         " lines but config.json vocab_size is ", config.vocab_size);
+  }
+
+  // Tensors a checkpoint may carry that the model file does not need.
+  std::set<std::string> consumed;
+  if (auto it = tensors.find("encoder.embed_positions.weight"); it != tensors.end()) {
+    check_sinusoidal_table(it->second, config);
+    consumed.insert(it->first);
+  }
+  // Tied copies of the word embeddings and the MLM bias: the model file keeps one of each.
+  for (const char* tied : {"cls.predictions.decoder.weight", "cls.predictions.decoder.bias"}) {
+    if (config.head == HeadKind::kMaskedLm && tensors.count(tied)) consumed.insert(tied);
+  }
+
+  gguf::Writer writer;
+  write_config(config, writer);
+  write_tokenizer(tokenizer, writer);
+
+  std::vector<std::string> missing, wrong_shape;
+  const auto specs = expected_tensors(config);
+  for (const auto& spec : specs) {
+    auto sources = sources_of(spec.name, config);
+    std::vector<int64_t> part_shape(spec.shape.begin(), spec.shape.end());
+    part_shape[0] /= static_cast<int64_t>(sources.size());
+    std::vector<float> values;
+    for (const auto& source : sources) {
+      auto it = tensors.find(source);
+      if (it == tensors.end()) {
+        missing.push_back(source + " " + shape_text(part_shape));
+        continue;
+      }
+      consumed.insert(source);
+      if (it->second.shape != part_shape) {
+        wrong_shape.push_back(source + " (expected " + shape_text(part_shape) + ", found " +
+                              shape_text(it->second.shape) + ")");
+        continue;
+      }
+      values.insert(values.end(), it->second.values.begin(), it->second.values.end());
+    }
+    if (missing.empty() && wrong_shape.empty()) writer.add_tensor(spec.name, spec.shape, values.data());
+  }
+  std::vector<std::string> unexpected;
+  for (const auto& [name, data] : tensors) {
+    if (!consumed.count(name)) unexpected.push_back(name + " " + shape_text(data.shape));
+  }
+  auto join = [](const std::vector<std::string>& items) {
+    std::string text;
+    for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
+    return text;
+  };
+  if (!missing.empty() || !wrong_shape.empty() || !unexpected.empty()) {
+    std::string message = checkpoint_dir + ": the weights do not match config.json (" +
+                          head_kind_name(config.head) + " head)";
+    if (!missing.empty()) message += "; missing: " + join(missing);
+    if (!wrong_shape.empty()) message += "; wrong shape: " + join(wrong_shape);
+    if (!unexpected.empty()) message += "; unexpected: " + join(unexpected);
+    fail(ErrorCode::kBadModel, message);
+  }
+
+  writer.write(output_path);
+  ConvertReport report;
+  report.tokenizer_kind = tokenizer.kind == TokenizerKind::kJieba ? "jieba" : "bert";
+  report.head = head_kind_name(config.head);
+  report.tensor_count = specs.size();
+  report.vocab_size = tokenizer.vocab.size();
+  return report;
+}
+
+}  // namespace roformer

@@ -1,0 +1,305 @@
+#include "model/executor.hpp"
+
+#include <cmath>
+
+#include "engine/cpu_features.hpp"
+#include "engine/error.hpp"
+#include "engine/tensor.hpp"
+#include "engine/threads.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/kernels.hpp"
+
+namespace roformer {
+
+// Byte offsets into the arena of every buffer one forward pass uses.
+struct Session::Plan {
+  size_t tokens = 0, sequences = 0, longest = 0;
+  std::vector<size_t> starts;  // starts: [sequences + 1], first token of each sequence
+  size_t embeddings = 0;       // [tokens, embedding_size]
+  size_t hidden = 0;           // [tokens, hidden]
+  size_t spare = 0;            // [tokens, hidden]
+  size_t qkv = 0;              // [tokens, 3 * hidden]
+  size_t context = 0;          // [tokens, hidden]
+  size_t ffn = 0;              // [tokens, intermediate]
+  size_t key_mask = 0;         // [tokens] bytes
+  size_t scratch = 0;          // [threads, attention scratch]
+  size_t scratch_stride = 0;
+  size_t first_rows = 0;       // [sequences, hidden]: position 0 of each sequence
+  size_t head_dense = 0;       // [sequences, hidden]
+  size_t head_out = 0;         // sequence heads [sequences, labels]; token heads [tokens, outputs]
+  size_t mlm_hidden = 0;       // [tokens, embedding_size]
+  size_t pooled = 0;           // [sequences, hidden]
+};
+
+namespace {
+
+// Positions p = 0..n-1 and pairs i: angle p * 10000^(-2i / head_dim), in double, rounded to float
+// as the reference implementations build their table (RoFormer paper, eq. 15).
+void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, size_t positions,
+                 size_t head_dim) {
+  const size_t pairs = head_dim / 2;
+  cos_table.resize(positions * pairs);
+  sin_table.resize(positions * pairs);
+  for (size_t p = 0; p < positions; ++p) {
+    for (size_t i = 0; i < pairs; ++i) {
+      double angle = double(p) * std::pow(10000.0, -2.0 * double(i) / double(head_dim));
+      cos_table[p * pairs + i] = static_cast<float>(std::cos(angle));
+      sin_table[p * pairs + i] = static_cast<float>(std::sin(angle));
+    }
+  }
+}
+
+void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const auto& seq = batch[s];
+    const size_t length = seq.input_ids.size();
+    if (length == 0) fail(ErrorCode::kBadInput, "sequence ", s, " is empty");
+    if (!seq.token_type_ids.empty() && seq.token_type_ids.size() != length) {
+      fail(ErrorCode::kBadInput, "sequence ", s, ": token_type_ids has ", seq.token_type_ids.size(),
+           " entries, expected ", length);
+    }
+    if (!seq.attention_mask.empty() && seq.attention_mask.size() != length) {
+      fail(ErrorCode::kBadInput, "sequence ", s, ": attention_mask has ", seq.attention_mask.size(),
+           " entries, expected ", length);
+    }
+    for (size_t t = 0; t < length; ++t) {
+      if (seq.input_ids[t] < 0 || seq.input_ids[t] >= c.vocab_size) {
+        fail(ErrorCode::kBadInput, "sequence ", s, " position ", t, ": token id ", seq.input_ids[t],
+             " is outside the vocabulary [0, ", c.vocab_size, ")");
+      }
+      if (!seq.token_type_ids.empty() &&
+          (seq.token_type_ids[t] < 0 || seq.token_type_ids[t] >= c.type_vocab_size)) {
+        fail(ErrorCode::kBadInput, "sequence ", s, " position ", t, ": token type ",
+             seq.token_type_ids[t], " is outside [0, ", c.type_vocab_size, ")");
+      }
+    }
+  }
+}
+
+// x: [rows, in] -> y: [rows, out], BLAS threads set by the caller.
+void apply_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
+                  size_t in) {
+  kernels::linear(x, linear.weight, linear.bias, y, rows, out, in);
+}
+
+}  // namespace
+
+Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)) {
+  if (!model_) fail(ErrorCode::kInvalidArgument, "Session needs a loaded model, got null");
+}
+
+Session::~Session() = default;
+
+void Session::ensure_rotary_table(size_t length) {
+  if (length <= rotary_positions_) return;
+  // The table is a cache grown to the longest input seen, at least the trained length.
+  size_t positions = std::max<size_t>(length, model_->config().max_position_embeddings);
+  fill_rotary(rotary_cos_, rotary_sin_, positions, model_->config().head_dim());
+  rotary_positions_ = positions;
+}
+
+std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch,
+                                         const RunOptions& options) {
+  const ModelConfig& c = model_->config();
+  const Weights& w = model_->weights();
+  const kernels::KernelTable& k = active_kernels();
+  validate(batch, c);
+  if (batch.empty()) return {};
+  const int threads = std::max(options.threads, 1);
+
+  const size_t hidden = c.hidden_size, embedding = c.embedding_size, inter = c.intermediate_size;
+  const size_t heads = c.num_heads, head_dim = c.head_dim(), vocab = c.vocab_size;
+  const size_t labels = c.head == HeadKind::kQuestionAnswering ? 2 : c.labels.size();
+  const bool token_head = c.head == HeadKind::kTokenClassification ||
+                          c.head == HeadKind::kQuestionAnswering;
+
+  // Plan every buffer before the first layer.
+  Plan plan;
+  plan.sequences = batch.size();
+  plan.starts.push_back(0);
+  for (const auto& seq : batch) {
+    plan.longest = std::max(plan.longest, seq.input_ids.size());
+    plan.starts.push_back(plan.starts.back() + seq.input_ids.size());
+  }
+  const size_t T = plan.tokens = plan.starts.back(), B = plan.sequences;
+  ArenaPlan layout;
+  plan.embeddings = layout.reserve(T * embedding);
+  plan.hidden = layout.reserve(T * hidden);
+  plan.spare = layout.reserve(T * hidden);
+  plan.qkv = layout.reserve(T * 3 * hidden);
+  plan.context = layout.reserve(T * hidden);
+  plan.ffn = layout.reserve(T * inter);
+  plan.key_mask = layout.reserve(T, 1);
+  plan.scratch_stride = (kernels::attention_scratch_floats(plan.longest, head_dim) + 15) / 16 * 16;
+  plan.scratch = layout.reserve(plan.scratch_stride * threads);
+  plan.first_rows = layout.reserve(B * hidden);
+  plan.head_dense = layout.reserve(B * hidden);
+  plan.head_out = layout.reserve((token_head ? T : B) * std::max<size_t>(labels, 1));
+  if (c.head == HeadKind::kMaskedLm && options.head) {
+    plan.mlm_hidden = layout.reserve(T * embedding);
+    plan.head_out = layout.reserve(T * vocab);
+  }
+  plan.pooled = layout.reserve(B * hidden);
+  arena_.prepare(layout);
+  ensure_rotary_table(plan.longest);
+  set_blas_threads(threads);
+
+  // Embeddings: word + token type, norm, optional projection to the hidden width.
+  // emb: [tokens, embedding_size]
+  float* emb = arena_.f32(plan.embeddings);
+  uint8_t* key_mask = arena_.u8(plan.key_mask);
+  for (size_t s = 0; s < B; ++s) {
+    const auto& seq = batch[s];
+    for (size_t t = 0; t < seq.input_ids.size(); ++t) {
+      const size_t row = plan.starts[s] + t;
+      const float* word = w.token_embd + size_t(seq.input_ids[t]) * embedding;
+      const int32_t type = seq.token_type_ids.empty() ? 0 : seq.token_type_ids[t];
+      const float* type_row = w.token_types + size_t(type) * embedding;
+      for (size_t e = 0; e < embedding; ++e) emb[row * embedding + e] = word[e] + type_row[e];
+      key_mask[row] = seq.attention_mask.empty() ? 1 : (seq.attention_mask[t] != 0);
+    }
+  }
+  auto norm_rows = [&](float* x, const float* residual, const Norm& norm, float* y, size_t rows,
+                       size_t width) {
+    parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
+      const float* res = residual ? residual + begin * width : nullptr;
+      if (c.norm_type == NormType::kRmsNorm) {
+        k.rms_norm(x + begin * width, res, y + begin * width, end - begin, width, c.layer_norm_eps);
+      } else {
+        k.layer_norm(x + begin * width, res, norm.gain, norm.bias, y + begin * width, end - begin,
+                     width, c.layer_norm_eps);
+      }
+    });
+  };
+  const kernels::Activation act = parse_activation(c.hidden_act, "hidden_act");
+  auto bias_act_rows = [&](float* x, const float* bias, size_t rows, size_t width,
+                           kernels::Activation activation) {
+    parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
+      k.bias_activation(x + begin * width, bias, end - begin, width, activation);
+    });
+  };
+
+  float* hidden_rows = arena_.f32(plan.hidden);  // x: [tokens, hidden]
+  float* spare = arena_.f32(plan.spare);
+  norm_rows(emb, nullptr, w.embd_norm, emb, T, embedding);
+  if (c.projects_embeddings()) {
+    apply_linear(w.embd_proj, emb, hidden_rows, T, hidden, embedding);
+  } else {
+    std::copy(emb, emb + T * hidden, hidden_rows);
+  }
+
+  float* qkv = arena_.f32(plan.qkv);
+  float* context = arena_.f32(plan.context);
+  float* ffn = arena_.f32(plan.ffn);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  for (const LayerWeights& layer : w.layers) {
+    // qkv: [tokens, 3 * hidden] = x Wqkv^T + b
+    apply_linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden);
+    // context: [tokens, hidden], one (sequence, head) per work item.
+    parallel_items(B * heads, threads, [&](size_t item, int worker) {
+      const size_t s = item / heads, h = item % heads;
+      const size_t start = plan.starts[s], length = plan.starts[s + 1] - start;
+      kernels::AttentionArgs args;
+      args.q = qkv + start * 3 * hidden + h * head_dim;
+      args.k = args.q + hidden;
+      args.v = args.q + 2 * hidden;
+      args.ld_qkv = 3 * hidden;
+      args.out = context + start * hidden + h * head_dim;
+      args.ld_out = hidden;
+      args.seq = length;
+      args.head_dim = head_dim;
+      args.cos = rotary_cos_.data();
+      args.sin = rotary_sin_.data();
+      args.key_mask = key_mask + start;
+      args.rotary_value = c.rotary_value;
+      args.scale = scale;
+      args.scratch = arena_.f32(plan.scratch) + size_t(worker) * plan.scratch_stride;
+      k.attention(args);
+    });
+    // x = norm(context Wo^T + bo + x)
+    apply_linear(layer.attn_out, context, spare, T, hidden, hidden);
+    norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
+    // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
+    apply_linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden);
+    bias_act_rows(ffn, layer.ffn_up.bias, T, inter, act);
+    apply_linear(layer.ffn_down, ffn, spare, T, hidden, inter);
+    norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
+  }
+
+  std::vector<SequenceOutput> outputs(B);
+  auto per_token = [&](const float* rows, size_t width, std::vector<float> SequenceOutput::*field) {
+    for (size_t s = 0; s < B; ++s) {
+      const float* begin = rows + plan.starts[s] * width;
+      (outputs[s].*field).assign(begin, rows + plan.starts[s + 1] * width);
+    }
+  };
+  if (options.last_hidden_state) per_token(hidden_rows, hidden, &SequenceOutput::last_hidden_state);
+
+  // first: [sequences, hidden], position 0 of each sequence for the sequence-level heads.
+  float* first = arena_.f32(plan.first_rows);
+  for (size_t s = 0; s < B; ++s) {
+    std::copy(hidden_rows + plan.starts[s] * hidden, hidden_rows + (plan.starts[s] + 1) * hidden,
+              first + s * hidden);
+  }
+  if (c.has_pooler && options.pooler) {
+    float* pooled = arena_.f32(plan.pooled);
+    apply_linear(Linear{w.pooler.weight, nullptr}, first, pooled, B, hidden, hidden);
+    k.bias_activation(pooled, w.pooler.bias, B, hidden,
+                      parse_activation(c.pooler_activation, "pooler_activation"));
+    for (size_t s = 0; s < B; ++s) {
+      outputs[s].pooler_output.assign(pooled + s * hidden, pooled + (s + 1) * hidden);
+    }
+  }
+  if (!options.head) return outputs;
+
+  float* head_out = arena_.f32(plan.head_out);
+  switch (c.head) {
+    case HeadKind::kNone: break;
+    case HeadKind::kSequenceClassification: {
+      // dense -> hidden_act -> out_proj on position 0
+      float* dense = arena_.f32(plan.head_dense);
+      apply_linear(Linear{w.cls_dense.weight, nullptr}, first, dense, B, hidden, hidden);
+      k.bias_activation(dense, w.cls_dense.bias, B, hidden, act);
+      apply_linear(w.cls_out, dense, head_out, B, labels, hidden);
+      for (size_t s = 0; s < B; ++s) {
+        outputs[s].logits.assign(head_out + s * labels, head_out + (s + 1) * labels);
+      }
+      break;
+    }
+    case HeadKind::kTokenClassification:
+      apply_linear(w.cls_out, hidden_rows, head_out, T, labels, hidden);
+      per_token(head_out, labels, &SequenceOutput::logits);
+      break;
+    case HeadKind::kQuestionAnswering:
+      apply_linear(w.cls_out, hidden_rows, head_out, T, 2, hidden);
+      for (size_t s = 0; s < B; ++s) {
+        for (size_t t = plan.starts[s]; t < plan.starts[s + 1]; ++t) {
+          outputs[s].start_logits.push_back(head_out[t * 2]);
+          outputs[s].end_logits.push_back(head_out[t * 2 + 1]);
+        }
+      }
+      break;
+    case HeadKind::kMaskedLm: {
+      const float* decoder_input = hidden_rows;
+      if (c.norm_type == NormType::kLayerNorm) {
+        // transform: dense -> hidden_act -> LayerNorm, then the decoder tied to token_embd
+        float* transformed = arena_.f32(plan.mlm_hidden);
+        apply_linear(Linear{w.mlm_dense.weight, nullptr}, hidden_rows, transformed, T, embedding,
+                     hidden);
+        bias_act_rows(transformed, w.mlm_dense.bias, T, embedding, act);
+        k.layer_norm(transformed, nullptr, w.mlm_norm.gain, w.mlm_norm.bias, transformed, T,
+                     embedding, c.layer_norm_eps);
+        decoder_input = transformed;
+      } else if (embedding != hidden) {
+        fail(ErrorCode::kUnsupported, "a RoFormer-v2 masked LM head needs embedding_size ",
+             embedding, " equal to hidden_size ", hidden);
+      }
+      apply_linear(Linear{w.token_embd, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding);
+      per_token(head_out, vocab, &SequenceOutput::prediction_scores);
+      break;
+    }
+  }
+  return outputs;
+}
+
+}  // namespace roformer

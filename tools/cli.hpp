@@ -1,0 +1,65 @@
+// Pieces every `roformer` subcommand shares: registration, input conventions, output helpers.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+namespace roformer::cli {
+
+// A registered subcommand and what runs when it was chosen; returns the exit code.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command add_classify(CLI::App& parent);
+Command add_convert(CLI::App& parent);
+Command add_info(CLI::App& parent);
+Command add_tokenize(CLI::App& parent);
+Command add_infer(CLI::App& parent);
+
+// Texts come as arguments, else one per line from --file or stdin; with --jsonl each line is an
+// object with "text" and an optional "text_pair".
+struct TextInputOptions {
+  std::vector<std::string> texts;
+  std::string file;
+  bool jsonl = false;
+};
+
+struct TextItem {
+  std::string text;
+  std::optional<std::string> pair;
+};
+
+void add_text_input_options(CLI::App& command, TextInputOptions& options);
+std::vector<TextItem> read_text_inputs(const TextInputOptions& options);
+
+// --model, defaulting to the shipped model.
+void add_model_option(CLI::App& command, std::string& model_path, bool required);
+std::string resolve_model_path(const std::string& model_path);
+// The jieba dictionary shipped with roformer (for the converter).
+std::string default_jieba_dictionary();
+
+// One JSON object per line; invalid UTF-8 in strings is replaced, never fatal.
+std::string json_line(const nlohmann::json& value);
+
+// A progress bar on stderr, shown only when stderr is a terminal and the work is long.
+class Progress {
+ public:
+  Progress(size_t total, const char* what);
+  ~Progress();
+  void advance(size_t done);
+
+ private:
+  size_t total_;
+  const char* what_;
+  bool enabled_;
+  int last_percent_ = -1;
+};
+
+}  // namespace roformer::cli

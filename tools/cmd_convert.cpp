@@ -1,0 +1,50 @@
+// roformer convert: a Hugging Face checkpoint folder -> one model file.
+#include <chrono>
+#include <cstdio>
+
+#include "model/convert.hpp"
+#include "tools/cli.hpp"
+
+namespace roformer::cli {
+namespace {
+
+struct ConvertCommandOptions {
+  std::string checkpoint_dir;
+  std::string output;
+  ConvertOptions convert;
+};
+
+int run_convert(ConvertCommandOptions options) {
+  if (options.convert.jieba_dictionary_path.empty()) {
+    options.convert.jieba_dictionary_path = default_jieba_dictionary();
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto report = convert_checkpoint(options.checkpoint_dir, options.output, options.convert);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("wrote %s: %s head, %zu tensors, vocabulary %zu, tokenizer %s (%.1f s)\n",
+              options.output.c_str(), report.head.c_str(), report.tensor_count, report.vocab_size,
+              report.tokenizer_kind.c_str(), seconds);
+  return 0;
+}
+
+}  // namespace
+
+Command add_convert(CLI::App& parent) {
+  auto options = std::make_shared<ConvertCommandOptions>();
+  auto* command = parent.add_subcommand(
+      "convert", "Convert a Hugging Face RoFormer checkpoint folder (config.json, vocab.txt, "
+                 "model.safetensors or pytorch_model.bin) into one model file");
+  command->add_option("checkpoint", options->checkpoint_dir, "Checkpoint folder")->required();
+  command->add_option("-o,--output", options->output, "Model file to write (.gguf)")->required();
+  command->add_option("--tokenizer", options->convert.tokenizer,
+                      "Override the tokenizer: jieba (word-level Chinese) or bert")
+      ->check(CLI::IsMember({"jieba", "bert"}));
+  command->add_option("--jieba-dict", options->convert.jieba_dictionary_path,
+                      "jieba dictionary (dict.txt); default: the copy shipped with roformer");
+  command->add_option("--name", options->convert.name, "Model name stored in the file "
+                      "(default: the folder's name)");
+  return {command, [options] { return run_convert(*options); }};
+}
+
+}  // namespace roformer::cli

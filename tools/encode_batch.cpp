@@ -1,0 +1,73 @@
+#include "tools/encode_batch.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/error.hpp"
+#include "engine/log.hpp"
+#include "engine/threads.hpp"
+
+namespace roformer::cli {
+
+void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_length) {
+  command.add_option("-t,--threads", threads, "Threads for tokenization and inference")
+      ->check(CLI::Range(1, 1024))
+      ->default_str("1");
+  command.add_option("--batch-size", batch_size, "Texts per forward pass")
+      ->check(CLI::Range(1, 65536))
+      ->default_str("32");
+  command.add_option("--max-length", max_length,
+                     "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
+                     "model_max_length, else max_position_embeddings)")
+      ->check(CLI::Range(2, 1 << 20));
+}
+
+size_t effective_max_length(const Model& model, int requested) {
+  const ModelConfig& config = model.config();
+  if (requested <= 0) return static_cast<size_t>(config.default_max_length());
+  if (requested > config.max_position_embeddings) {
+    log_at(LogLevel::kWarning, "--max-length ", requested, " exceeds the ",
+           config.max_position_embeddings, " positions the model was trained on");
+  }
+  return static_cast<size_t>(requested);
+}
+
+EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
+                          int threads) {
+  const size_t limit = effective_max_length(model, max_length);
+  EncodedBatch out;
+  out.encodings.resize(items.size());
+  out.sequences.resize(items.size());
+  parallel_chunks(items.size(), threads, [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      const auto& item = items[i];
+      Encoding encoding = item.pair ? model.tokenizer().encode(item.text, *item.pair, limit)
+                                    : model.tokenizer().encode(item.text, std::nullopt, limit);
+      out.sequences[i].input_ids = encoding.input_ids;
+      out.sequences[i].token_type_ids = encoding.token_type_ids;
+      out.encodings[i] = std::move(encoding);
+    }
+  });
+  for (const auto& encoding : out.encodings) out.truncated += encoding.truncated ? 1 : 0;
+  if (out.truncated > 0) {
+    log_at(LogLevel::kWarning, out.truncated, " of ", items.size(), " texts were longer than ",
+           limit, " tokens and were truncated (--max-length to change)");
+  }
+  return out;
+}
+
+std::vector<std::vector<size_t>> length_sorted_batches(const EncodedBatch& encoded, int batch_size) {
+  std::vector<size_t> order(encoded.sequences.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return encoded.sequences[a].input_ids.size() > encoded.sequences[b].input_ids.size();
+  });
+  std::vector<std::vector<size_t>> batches;
+  const size_t size = static_cast<size_t>(std::max(batch_size, 1));
+  for (size_t begin = 0; begin < order.size(); begin += size) {
+    batches.emplace_back(order.begin() + begin, order.begin() + std::min(order.size(), begin + size));
+  }
+  return batches;
+}
+
+}  // namespace roformer::cli
