@@ -1,0 +1,73 @@
+// Private to kernels/: the per-ISA entry points that dispatch.cpp gathers into KernelTables, and the
+// scratch layout that every attention variant shares. Same shapes as the KernelTable members.
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/kernels.hpp"
+
+namespace roformer::kernels {
+
+// Attention works on rows padded to a multiple of 16 floats (one AVX-512 vector, two AVX2 vectors)
+// with zeros in the padding, so its inner loops never need a tail.
+constexpr size_t kAttentionRowAlign = 16;
+// Keys are consumed in blocks of this many for the online softmax; the block's scores live in
+// scratch, so memory stays O(seq * head_dim) however long the sequence is.
+constexpr size_t kAttentionKeyBlock = 64;
+
+inline size_t attention_padded_dim(size_t head_dim) {
+  return (head_dim + kAttentionRowAlign - 1) / kAttentionRowAlign * kAttentionRowAlign;
+}
+
+// The scratch split, in floats from the start (all offsets multiples of 16, so 64-byte aligned):
+//   keys:   [seq, padded]  rotated real keys, packed (masked keys dropped)
+//   values: [seq, padded]  values of the real keys (rotated when rotary_value), packed
+//   query:  [padded]       the current query, rotated and multiplied by scale
+//   acc:    [padded]       the running sum of probability * value
+//   scores: [kAttentionKeyBlock]
+struct AttentionScratch {
+  float* keys;
+  float* values;
+  float* query;
+  float* acc;
+  float* scores;
+};
+
+inline AttentionScratch split_attention_scratch(float* scratch, size_t seq, size_t head_dim) {
+  const size_t padded = attention_padded_dim(head_dim);
+  AttentionScratch s;
+  s.keys = scratch;
+  s.values = s.keys + seq * padded;
+  s.query = s.values + seq * padded;
+  s.acc = s.query + padded;
+  s.scores = s.acc + padded;
+  return s;
+}
+
+#define ROFORMER_DECLARE_KERNELS                                                               \
+  void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, \
+                  float* y, size_t rows, size_t n, float eps);                                 \
+  void rms_norm(const float* x, const float* residual, float* y, size_t rows, size_t n,        \
+                float eps);                                                                    \
+  void bias_activation(float* x, const float* bias, size_t rows, size_t n, Activation act);    \
+  void softmax(float* x, size_t n);                                                            \
+  void rotary(float* x, size_t ld, size_t rows, size_t head_dim, const float* cos,             \
+              const float* sin);                                                               \
+  void attention(const AttentionArgs& args);                                                   \
+  /* src, dst: [head_dim], cos, sin: [head_dim / 2]; dst may alias src. */                     \
+  void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,             \
+                  const float* sin);
+
+namespace scalar {
+ROFORMER_DECLARE_KERNELS
+}  // namespace scalar
+namespace avx2 {
+ROFORMER_DECLARE_KERNELS
+}  // namespace avx2
+namespace avx512 {
+ROFORMER_DECLARE_KERNELS
+}  // namespace avx512
+
+#undef ROFORMER_DECLARE_KERNELS
+
+}  // namespace roformer::kernels

@@ -1,0 +1,90 @@
+// Private to kernels/, included only by *_avx512.cpp (compiled with -mavx512f/dq/bw/vl -mfma):
+// 16-lane helpers for tails and the transcendental functions. Same approximations as
+// simd_avx2.hpp, with k-masks in place of blends.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstddef>
+
+#include "kernels/math_constants.hpp"
+
+namespace roformer::kernels::avx512 {
+
+constexpr size_t kLanes = 16;
+
+// Lane mask for a tail of `remaining` (0..16) floats: the first `remaining` lanes set.
+inline __mmask16 tail_mask(size_t remaining) {
+  return static_cast<__mmask16>((1u << remaining) - 1u);
+}
+
+template <size_t kCount>
+inline __m512 horner(__m512 x, const float (&coefficients)[kCount]) {
+  __m512 result = _mm512_set1_ps(coefficients[0]);
+  for (size_t i = 1; i < kCount; ++i) {
+    result = _mm512_fmadd_ps(result, x, _mm512_set1_ps(coefficients[i]));
+  }
+  return result;
+}
+
+// exp(x); 0 below ln(FLT_MIN), +inf above the float range. See math_constants.hpp.
+inline __m512 exp(__m512 x) {
+  const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(math::kExpMin), _CMP_LT_OQ);
+  const __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(math::kExpMax), _CMP_GT_OQ);
+  x = _mm512_max_ps(x, _mm512_set1_ps(math::kExpMin));
+  x = _mm512_min_ps(x, _mm512_set1_ps(math::kExpMax));
+
+  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(math::kLog2e)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(math::kLn2Hi), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(math::kLn2Lo), r);
+  const __m512 exp_r = horner(r, math::kExpTaylor);
+
+  // scalef computes exp_r * 2^n directly and handles the full exponent range.
+  __m512 result = _mm512_scalef_ps(exp_r, n);
+  result = _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), result);
+  return _mm512_mask_mov_ps(result, overflow, _mm512_set1_ps(__builtin_inff()));
+}
+
+inline __m512 abs(__m512 x) { return _mm512_abs_ps(x); }
+
+// Copies the sign of `sign_of` onto the non-negative `magnitude`.
+inline __m512 with_sign(__m512 magnitude, __m512 sign_of) {
+  return _mm512_or_ps(magnitude, _mm512_and_ps(sign_of, _mm512_set1_ps(-0.0f)));
+}
+
+// erf(x), max abs error about 1e-7 (see math_constants.hpp for the pieces).
+inline __m512 erf(__m512 x) {
+  const __m512 ax = abs(x);
+  const __m512 x2 = _mm512_mul_ps(x, x);
+
+  const __m512 small = _mm512_mul_ps(ax, horner(x2, math::kErfSmall));
+
+  const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(ax, _mm512_set1_ps(1.0f)));
+  const __m512 tail = _mm512_mul_ps(exp(_mm512_sub_ps(_mm512_setzero_ps(), x2)),
+                                    horner(inv, math::kErfcLarge));
+  __m512 large = _mm512_sub_ps(_mm512_set1_ps(1.0f), tail);
+  large = _mm512_mask_mov_ps(
+      large, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfOneLimit), _CMP_GE_OQ),
+      _mm512_set1_ps(1.0f));
+
+  const __mmask16 is_small =
+      _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfSmallLimit), _CMP_LT_OQ);
+  return with_sign(_mm512_mask_mov_ps(large, is_small, small), x);
+}
+
+// tanh(x), max abs error a few 1e-8.
+inline __m512 tanh(__m512 x) {
+  const __m512 ax = abs(x);
+  const __m512 small = _mm512_mul_ps(ax, horner(_mm512_mul_ps(x, x), math::kTanhSmall));
+  // 1 - 2 / (exp(2|x|) + 1); for huge |x| exp gives +inf and this gives exactly 1.
+  const __m512 e = exp(_mm512_add_ps(ax, ax));
+  const __m512 large =
+      _mm512_sub_ps(_mm512_set1_ps(1.0f),
+                    _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+  const __mmask16 is_small =
+      _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kTanhSmallLimit), _CMP_LT_OQ);
+  return with_sign(_mm512_mask_mov_ps(large, is_small, small), x);
+}
+
+}  // namespace roformer::kernels::avx512
