@@ -46,6 +46,52 @@ TEST(Pickle, ReadsBuildMetadataMemoizeAndStridedViews) {
   EXPECT_EQ(state.storages.at("1").type, detail::ElementType::kF16);
 }
 
+// What CPython's pickle module writes for a state_dict-like OrderedDict of three tensor
+// reductions (two views of one storage) with a _metadata attribute, through a Pickler whose
+// persistent_id returns ('storage', torch.FloatStorage, key, 'cpu', numel), as torch.save's does.
+// Protocol 2 is torch.save's default; protocol 4 adds FRAME, MEMOIZE, STACK_GLOBAL and
+// SHORT_BINUNICODE.
+const char* const kCPythonProtocol2 =
+    "800263636f6c6c656374696f6e730a4f726465726564446963740a710029527101285808000000612e77656967687471"
+    "0263746f7263682e5f7574696c730a5f72656275696c645f74656e736f725f76320a71032828580700000073746f7261"
+    "6765710463746f7263680a466c6f617453746f726167650a71055801000000307106580300000063707571074b0c7471"
+    "08514b004b034b048671094b044b0186710a8968002952710b74710c52710d5803000000612e74710e68032828680468"
+    "05680668074b0c74710f514b004b044b038671104b014b04867111896800295271127471135271145806000000622e62"
+    "69617371156803282868046805580100000031711668074b02747117514b004b028571184b018571198968002952711a"
+    "74711b52711c757d711d58090000005f6d65746164617461711e68002952711f28580000000071207d71215807000000"
+    "76657273696f6e71224b017358010000006171237d712468224b01737573622e";
+const char* const kCPythonProtocol4 =
+    "80049534010000000000008c0b636f6c6c656374696f6e73948c0b4f72646572656444696374949394295294288c0861"
+    "2e776569676874948c0c746f7263682e5f7574696c73948c125f72656275696c645f74656e736f725f76329493942828"
+    "8c0773746f72616765948c05746f726368948c0c466c6f617453746f726167659493948c0130948c03637075944b0c74"
+    "94514b004b034b0486944b044b018694896802295294749452948c03612e7494680728286808680b680c680d4b0c7494"
+    "514b004b044b0386944b014b048694896802295294749452948c06622e6269617394680728286808680b8c013194680d"
+    "4b027494514b004b0285944b01859489680229529474945294757d948c095f6d65746164617461946802295294288c00"
+    "947d948c0776657273696f6e944b01738c0161947d9468284b01737573622e";
+
+std::string from_hex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  }
+  return bytes;
+}
+
+TEST(Pickle, ReadsWhatCPythonWritesAtProtocols2And4) {
+  for (const char* hex : {kCPythonProtocol2, kCPythonProtocol4}) {
+    const detail::PickledStateDict state = parse_state_dict_pickle(from_hex(hex), "cpython");
+    ASSERT_EQ(state.tensors.size(), 3u);
+    EXPECT_EQ(state.tensors[0].first, "a.weight");
+    EXPECT_EQ(state.tensors[0].second.sizes, (std::vector<int64_t>{3, 4}));
+    EXPECT_EQ(state.tensors[1].first, "a.t");
+    EXPECT_EQ(state.tensors[1].second.strides, (std::vector<int64_t>{1, 4}));
+    EXPECT_EQ(state.tensors[1].second.storage_key, "0");
+    EXPECT_EQ(state.tensors[2].second.storage_key, "1");
+    EXPECT_EQ(state.storages.at("0").numel, 12);
+    EXPECT_EQ(state.storages.at("1").numel, 2);
+  }
+}
+
 TEST(Pickle, RefusesGlobalOsSystem) {
   // The classic payload: os.system("echo pwned") via GLOBAL + REDUCE.
   PickleWriter p;
