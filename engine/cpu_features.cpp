@@ -46,8 +46,8 @@ CpuFeatures detect() {
 
   __cpuid_count(7, 0, eax, ebx, ecx, edx);
   const bool avx2 = (ebx & bit_AVX2) != 0;
-  const bool avx512 = (ebx & bit_AVX512F) && (ebx & bit_AVX512DQ) && (ebx & bit_AVX512BW) &&
-                      (ebx & bit_AVX512VL);
+  const bool avx512 =
+      (ebx & bit_AVX512F) && (ebx & bit_AVX512DQ) && (ebx & bit_AVX512BW) && (ebx & bit_AVX512VL);
 
   features.avx2 = avx2 && fma && ymm_state;
   features.avx512 = features.avx2 && avx512 && zmm_state;

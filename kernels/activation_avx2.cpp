@@ -15,15 +15,17 @@ struct Identity {
 struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
   __m256 operator()(__m256 x) const {
     const __m256 e = erf(_mm256_mul_ps(x, _mm256_set1_ps(math::kInvSqrt2)));
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
+                         _mm256_add_ps(_mm256_set1_ps(1.0f), e));
   }
 };
 
 struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
   __m256 operator()(__m256 x) const {
     const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
-    const __m256 inner = _mm256_mul_ps(_mm256_set1_ps(math::kSqrt2OverPi),
-                                   _mm256_fmadd_ps(_mm256_set1_ps(math::kGeluTanhCubic), x3, x));
+    const __m256 inner =
+        _mm256_mul_ps(_mm256_set1_ps(math::kSqrt2OverPi),
+                      _mm256_fmadd_ps(_mm256_set1_ps(math::kGeluTanhCubic), x3, x));
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
                          _mm256_add_ps(_mm256_set1_ps(1.0f), tanh(inner)));
   }

@@ -15,15 +15,17 @@ struct Identity {
 struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
   __m512 operator()(__m512 x) const {
     const __m512 e = erf(_mm512_mul_ps(x, _mm512_set1_ps(math::kInvSqrt2)));
-    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
+                         _mm512_add_ps(_mm512_set1_ps(1.0f), e));
   }
 };
 
 struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
   __m512 operator()(__m512 x) const {
     const __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
-    const __m512 inner = _mm512_mul_ps(_mm512_set1_ps(math::kSqrt2OverPi),
-                                   _mm512_fmadd_ps(_mm512_set1_ps(math::kGeluTanhCubic), x3, x));
+    const __m512 inner =
+        _mm512_mul_ps(_mm512_set1_ps(math::kSqrt2OverPi),
+                      _mm512_fmadd_ps(_mm512_set1_ps(math::kGeluTanhCubic), x3, x));
     return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
                          _mm512_add_ps(_mm512_set1_ps(1.0f), tanh(inner)));
   }

@@ -66,8 +66,8 @@ void accumulate_values(const float* p, const float* values, size_t count, size_t
     const float* value = values + j * padded;
     const __m256 pj = _mm256_set1_ps(p[j]);
     for (size_t d = 0; d < padded; d += kLanes) {
-      _mm256_store_ps(acc + d, _mm256_fmadd_ps(pj, _mm256_load_ps(value + d),
-                                               _mm256_load_ps(acc + d)));
+      _mm256_store_ps(acc + d,
+                      _mm256_fmadd_ps(pj, _mm256_load_ps(value + d), _mm256_load_ps(acc + d)));
     }
   }
 }

@@ -1,8 +1,8 @@
 // attention: q, k, v: [seq, head_dim] rows ld_qkv apart; out: [seq, head_dim] rows ld_out apart;
 // cos, sin: [seq, head_dim / 2]; key_mask: [seq]; scratch: attention_scratch_floats(seq, head_dim).
-// The algorithm of attention_scalar.cpp and the layout of attention_avx512.cpp with 16-lane vectors:
-// packed rows are zero-padded to a multiple of 16 floats, so dot products and value sums have no
-// tail; the scores of a short last block and the output row use k-masks.
+// The algorithm of attention_scalar.cpp and the layout of attention_avx512.cpp with 16-lane
+// vectors: packed rows are zero-padded to a multiple of 16 floats, so dot products and value sums
+// have no tail; the scores of a short last block and the output row use k-masks.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -68,8 +68,8 @@ void accumulate_values(const float* p, const float* values, size_t count, size_t
     const float* value = values + j * padded;
     const __m512 pj = _mm512_set1_ps(p[j]);
     for (size_t d = 0; d < padded; d += kLanes) {
-      _mm512_store_ps(acc + d, _mm512_fmadd_ps(pj, _mm512_load_ps(value + d),
-                                               _mm512_load_ps(acc + d)));
+      _mm512_store_ps(acc + d,
+                      _mm512_fmadd_ps(pj, _mm512_load_ps(value + d), _mm512_load_ps(acc + d)));
     }
   }
 }

@@ -23,10 +23,10 @@ size_t attention_scratch_floats(size_t seq, size_t head_dim) {
 
 namespace {
 
-#define ROFORMER_KERNEL_TABLE(isa_value, ns)                                            \
-  KernelTable {                                                                         \
+#define ROFORMER_KERNEL_TABLE(isa_value, ns)                                               \
+  KernelTable {                                                                            \
     isa_value, ns::layer_norm, ns::rms_norm, ns::bias_activation, ns::softmax, ns::rotary, \
-        ns::attention                                                                   \
+        ns::attention                                                                      \
   }
 
 const KernelTable kScalarTable = ROFORMER_KERNEL_TABLE(Isa::kScalar, scalar);

@@ -1,5 +1,5 @@
-// Private to kernels/: the per-ISA entry points that dispatch.cpp gathers into KernelTables, and the
-// scratch layout that every attention variant shares. Same shapes as the KernelTable members.
+// Private to kernels/: the per-ISA entry points that dispatch.cpp gathers into KernelTables, and
+// the scratch layout that every attention variant shares. Same shapes as the KernelTable members.
 #pragma once
 
 #include <cstddef>
@@ -44,18 +44,18 @@ inline AttentionScratch split_attention_scratch(float* scratch, size_t seq, size
   return s;
 }
 
-#define ROFORMER_DECLARE_KERNELS                                                               \
+#define ROFORMER_DECLARE_KERNELS                                                                \
   void layer_norm(const float* x, const float* residual, const float* gamma, const float* beta, \
-                  float* y, size_t rows, size_t n, float eps);                                 \
-  void rms_norm(const float* x, const float* residual, float* y, size_t rows, size_t n,        \
-                float eps);                                                                    \
-  void bias_activation(float* x, const float* bias, size_t rows, size_t n, Activation act);    \
-  void softmax(float* x, size_t n);                                                            \
-  void rotary(float* x, size_t ld, size_t rows, size_t head_dim, const float* cos,             \
-              const float* sin);                                                               \
-  void attention(const AttentionArgs& args);                                                   \
-  /* src, dst: [head_dim], cos, sin: [head_dim / 2]; dst may alias src. */                     \
-  void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,             \
+                  float* y, size_t rows, size_t n, float eps);                                  \
+  void rms_norm(const float* x, const float* residual, float* y, size_t rows, size_t n,         \
+                float eps);                                                                     \
+  void bias_activation(float* x, const float* bias, size_t rows, size_t n, Activation act);     \
+  void softmax(float* x, size_t n);                                                             \
+  void rotary(float* x, size_t ld, size_t rows, size_t head_dim, const float* cos,              \
+              const float* sin);                                                                \
+  void attention(const AttentionArgs& args);                                                    \
+  /* src, dst: [head_dim], cos, sin: [head_dim / 2]; dst may alias src. */                      \
+  void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,              \
                   const float* sin);
 
 namespace scalar {

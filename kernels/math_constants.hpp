@@ -5,11 +5,11 @@
 namespace roformer::kernels::math {
 
 // exp(x) = 2^n * exp(r) with n = round(x / ln 2) and |r| <= ln(2) / 2. exp(r) is the Taylor series
-// to degree 7 (coefficients 1/k!, highest degree first); the first omitted term is at most 0.347^8 / 8! = 5e-9, below
-// float rounding. ln 2 is split into a part exact in float and a remainder (Cody-Waite reduction)
-// so that x - n ln 2 loses nothing for |n| up to 128.
+// to degree 7 (coefficients 1/k!, highest degree first); the first omitted term is at most 0.347^8
+// / 8! = 5e-9, below float rounding. ln 2 is split into a part exact in float and a remainder
+// (Cody-Waite reduction) so that x - n ln 2 loses nothing for |n| up to 128.
 constexpr float kLog2e = 1.44269504088896341f;
-constexpr float kLn2Hi = 0.693145751953125f;        // 0x3F317200: the leading 16 bits of ln 2
+constexpr float kLn2Hi = 0.693145751953125f;         // 0x3F317200: the leading 16 bits of ln 2
 constexpr float kLn2Lo = 1.428606765330187045e-06f;  // ln 2 - kLn2Hi
 constexpr float kExpMax = 88.3762626647949f;         // exp overflows float above this
 constexpr float kExpMin = -87.3365447505531f;        // ln(FLT_MIN): below it exp returns 0
@@ -24,15 +24,13 @@ constexpr float kExpTaylor[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24,
 // Coefficients are highest degree first, for Horner's rule.
 constexpr float kErfSmallLimit = 1.0f;
 constexpr float kErfOneLimit = 3.92f;
-constexpr float kErfSmall[7] = {7.8758750626854883e-5f, -0.00080168642871658695f,
-                                0.005189087423433974f,  -0.026854212010626412f,
-                                0.11283594715160218f,   -0.37612626666720331f,
-                                1.1283791658483509f};
-constexpr float kErfcLarge[9] = {-0.0052067384285219977f, 0.0071348284057483535f,
-                                 0.069899886403567465f,   -0.29723304284531753f,
-                                 0.53722984174753249f,    -0.48981500787259526f,
-                                 0.046955254747664843f,   0.55830145563596559f,
-                                 0.0003170904560982197f};
+constexpr float kErfSmall[7] = {
+    7.8758750626854883e-5f, -0.00080168642871658695f, 0.005189087423433974f, -0.026854212010626412f,
+    0.11283594715160218f,   -0.37612626666720331f,    1.1283791658483509f};
+constexpr float kErfcLarge[9] = {
+    -0.0052067384285219977f, 0.0071348284057483535f, 0.069899886403567465f,
+    -0.29723304284531753f,   0.53722984174753249f,   -0.48981500787259526f,
+    0.046955254747664843f,   0.55830145563596559f,   0.0003170904560982197f};
 
 // tanh, same fitting method:
 //   |x| < 0.55:  tanh(x) = x * T(x^2), T of degree 5, relative error < 1e-9

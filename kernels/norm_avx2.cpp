@@ -1,7 +1,7 @@
 // layer_norm: x, residual, y: [rows, n]; gamma, beta: [n]. y = norm(x + residual) * gamma + beta.
 // rms_norm:   x, residual, y: [rows, n]. y = (x + residual) / rms(x + residual).
 // Two passes like the scalar reference, with float lane accumulators (n / 8 terms per lane, then
-// a horizontal sum); tails use masked loads and stores.
+// a horizontal sum) and the mean corrected in the second pass; tails use masked loads and stores.
 #include <cmath>
 
 #include "kernels/kernel_variants.hpp"
@@ -32,24 +32,31 @@ double add_residual_and_sum(const float* x, const float* residual, float* y, siz
   return hsum(sum);
 }
 
-// The sum of (y - centre)^2.
-double sum_squares(const float* y, size_t n, float centre) {
+struct Moments {
+  double sum;          // sum of (y - centre)
+  double sum_squares;  // sum of (y - centre)^2
+};
+
+// The first two moments of y about `centre`.
+Moments centred_moments(const float* y, size_t n, float centre) {
   const __m256 c = _mm256_set1_ps(centre);
-  __m256 sum = _mm256_setzero_ps();
+  __m256 sum = _mm256_setzero_ps(), squares = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + kLanes <= n; i += kLanes) {
     const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(y + i), c);
-    sum = _mm256_fmadd_ps(d, d, sum);
+    sum = _mm256_add_ps(sum, d);
+    squares = _mm256_fmadd_ps(d, d, squares);
   }
   const size_t remaining = n - i;
   if (remaining > 0) {
     const __m256i mask = tail_mask(remaining);
     // Masked-off lanes load as 0 and would contribute centre^2, so zero them after centring.
-    const __m256 d = _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(y + i, mask), c),
-                                   _mm256_castsi256_ps(mask));
-    sum = _mm256_fmadd_ps(d, d, sum);
+    const __m256 d =
+        _mm256_and_ps(_mm256_sub_ps(_mm256_maskload_ps(y + i, mask), c), _mm256_castsi256_ps(mask));
+    sum = _mm256_add_ps(sum, d);
+    squares = _mm256_fmadd_ps(d, d, squares);
   }
-  return hsum(sum);
+  return {hsum(sum), hsum(squares)};
 }
 
 }  // namespace
@@ -60,9 +67,15 @@ void layer_norm(const float* x, const float* residual, const float* gamma, const
     const float* residual_row = residual != nullptr ? residual + row * n : nullptr;
     float* y_row = y + row * n;
 
-    const float mean = static_cast<float>(add_residual_and_sum(x + row * n, residual_row, y_row, n) /
-                                          static_cast<double>(n));
-    const double variance = sum_squares(y_row, n, mean) / static_cast<double>(n);
+    // The float sum's rounding leaves the first mean slightly off; the moments about it give the
+    // correction (the corrected two-pass algorithm of Chan, Golub and LeVeque, 1983).
+    const double count = static_cast<double>(n);
+    const float rough_mean =
+        static_cast<float>(add_residual_and_sum(x + row * n, residual_row, y_row, n) / count);
+    const Moments moments = centred_moments(y_row, n, rough_mean);
+    const double shift = moments.sum / count;
+    const double variance = moments.sum_squares / count - shift * shift;
+    const float mean = static_cast<float>(rough_mean + shift);
     const __m256 inv_std = _mm256_set1_ps(static_cast<float>(1.0 / std::sqrt(variance + eps)));
     const __m256 m = _mm256_set1_ps(mean);
 
@@ -90,7 +103,7 @@ void rms_norm(const float* x, const float* residual, float* y, size_t rows, size
     float* y_row = y + row * n;
 
     add_residual_and_sum(x + row * n, residual_row, y_row, n);
-    const double mean_square = sum_squares(y_row, n, 0.0f) / static_cast<double>(n);
+    const double mean_square = centred_moments(y_row, n, 0.0f).sum_squares / static_cast<double>(n);
     const __m256 inv_rms = _mm256_set1_ps(static_cast<float>(1.0 / std::sqrt(mean_square + eps)));
 
     size_t i = 0;

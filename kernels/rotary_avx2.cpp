@@ -37,9 +37,9 @@ void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,
   if (remaining > 0) {
     const __m256i mask = tail_mask(2 * remaining);
     const __m128i angle_mask = _mm256_castsi256_si128(tail_mask(remaining));
-    const __m256 rotated = rotate(_mm256_maskload_ps(src + 2 * pair, mask),
-                                  _mm_maskload_ps(cos + pair, angle_mask),
-                                  _mm_maskload_ps(sin + pair, angle_mask));
+    const __m256 rotated =
+        rotate(_mm256_maskload_ps(src + 2 * pair, mask), _mm_maskload_ps(cos + pair, angle_mask),
+               _mm_maskload_ps(sin + pair, angle_mask));
     _mm256_maskstore_ps(dst + 2 * pair, mask, rotated);
   }
 }

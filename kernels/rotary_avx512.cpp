@@ -13,8 +13,8 @@ constexpr size_t kPairs = kLanes / 2;
 
 // (a0 .. a7) -> (a0 a0 a1 a1 .. a7 a7)
 inline __m512 duplicate_pairs(__m256 a) {
-  return _mm512_permutexvar_ps(
-      _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7), _mm512_castps256_ps512(a));
+  return _mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7),
+                               _mm512_castps256_ps512(a));
 }
 
 inline __m512 rotate(__m512 x, __m256 cos8, __m256 sin8) {
@@ -29,8 +29,9 @@ void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,
   const size_t pairs = head_dim / 2;
   size_t pair = 0;
   for (; pair + kPairs <= pairs; pair += kPairs) {
-    _mm512_storeu_ps(dst + 2 * pair, rotate(_mm512_loadu_ps(src + 2 * pair),
-                                            _mm256_loadu_ps(cos + pair), _mm256_loadu_ps(sin + pair)));
+    _mm512_storeu_ps(dst + 2 * pair,
+                     rotate(_mm512_loadu_ps(src + 2 * pair), _mm256_loadu_ps(cos + pair),
+                            _mm256_loadu_ps(sin + pair)));
   }
   const size_t remaining = pairs - pair;
   if (remaining > 0) {

@@ -95,12 +95,11 @@ inline __m256 erf(__m256 x) {
   const __m256 small = _mm256_mul_ps(ax, horner(x2, math::kErfSmall));
 
   const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_max_ps(ax, _mm256_set1_ps(1.0f)));
-  const __m256 tail = _mm256_mul_ps(exp(_mm256_sub_ps(_mm256_setzero_ps(), x2)),
-                                    horner(inv, math::kErfcLarge));
+  const __m256 tail =
+      _mm256_mul_ps(exp(_mm256_sub_ps(_mm256_setzero_ps(), x2)), horner(inv, math::kErfcLarge));
   __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), tail);
-  large = _mm256_blendv_ps(
-      large, _mm256_set1_ps(1.0f),
-      _mm256_cmp_ps(ax, _mm256_set1_ps(math::kErfOneLimit), _CMP_GE_OQ));
+  large = _mm256_blendv_ps(large, _mm256_set1_ps(1.0f),
+                           _mm256_cmp_ps(ax, _mm256_set1_ps(math::kErfOneLimit), _CMP_GE_OQ));
 
   const __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(math::kErfSmallLimit), _CMP_LT_OQ);
   return with_sign(_mm256_blendv_ps(large, small, is_small), x);
@@ -112,8 +111,9 @@ inline __m256 tanh(__m256 x) {
   const __m256 small = _mm256_mul_ps(ax, horner(_mm256_mul_ps(x, x), math::kTanhSmall));
   // 1 - 2 / (exp(2|x|) + 1); for huge |x| exp gives +inf and this gives exactly 1.
   const __m256 e = exp(_mm256_add_ps(ax, ax));
-  const __m256 large = _mm256_sub_ps(
-      _mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
+  const __m256 large =
+      _mm256_sub_ps(_mm256_set1_ps(1.0f),
+                    _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
   const __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(math::kTanhSmallLimit), _CMP_LT_OQ);
   return with_sign(_mm256_blendv_ps(large, small, is_small), x);
 }

@@ -61,12 +61,12 @@ inline __m512 erf(__m512 x) {
   const __m512 small = _mm512_mul_ps(ax, horner(x2, math::kErfSmall));
 
   const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(ax, _mm512_set1_ps(1.0f)));
-  const __m512 tail = _mm512_mul_ps(exp(_mm512_sub_ps(_mm512_setzero_ps(), x2)),
-                                    horner(inv, math::kErfcLarge));
+  const __m512 tail =
+      _mm512_mul_ps(exp(_mm512_sub_ps(_mm512_setzero_ps(), x2)), horner(inv, math::kErfcLarge));
   __m512 large = _mm512_sub_ps(_mm512_set1_ps(1.0f), tail);
-  large = _mm512_mask_mov_ps(
-      large, _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfOneLimit), _CMP_GE_OQ),
-      _mm512_set1_ps(1.0f));
+  large = _mm512_mask_mov_ps(large,
+                             _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfOneLimit), _CMP_GE_OQ),
+                             _mm512_set1_ps(1.0f));
 
   const __mmask16 is_small =
       _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfSmallLimit), _CMP_LT_OQ);

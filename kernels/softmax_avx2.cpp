@@ -16,10 +16,11 @@ void softmax(float* x, size_t n) {
   const __m256 minus_inf = _mm256_set1_ps(-std::numeric_limits<float>::infinity());
 
   __m256 max_lanes = minus_inf;
-  for (size_t i = 0; i < full; i += kLanes) max_lanes = _mm256_max_ps(max_lanes, _mm256_loadu_ps(x + i));
+  for (size_t i = 0; i < full; i += kLanes)
+    max_lanes = _mm256_max_ps(max_lanes, _mm256_loadu_ps(x + i));
   if (remaining > 0) {
-    const __m256 tail = _mm256_blendv_ps(minus_inf, _mm256_maskload_ps(x + full, mask),
-                                         _mm256_castsi256_ps(mask));
+    const __m256 tail =
+        _mm256_blendv_ps(minus_inf, _mm256_maskload_ps(x + full, mask), _mm256_castsi256_ps(mask));
     max_lanes = _mm256_max_ps(max_lanes, tail);
   }
   const float max = hmax(max_lanes);
