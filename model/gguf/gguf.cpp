@@ -26,14 +26,15 @@ constexpr uint32_t kMaxDims = 4;
 
 // Smallest encodings, used to reject counts that cannot fit in the bytes left before reading
 // (and allocating for) any of them.
-constexpr uint64_t kMinHeaderBytes = 4 + 4 + 8 + 8;              // magic, version, two counts
-constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;                  // key length, 1-byte key, type, u8
-constexpr uint64_t kMinTensorInfoBytes = 8 + 1 + 4 + 8 + 4 + 8;  // name, n_dims, 1 dim, type, offset
+constexpr uint64_t kMinHeaderBytes = 4 + 4 + 8 + 8;  // magic, version, two counts
+constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;      // key length, 1-byte key, type, u8
+constexpr uint64_t kMinTensorInfoBytes =
+    8 + 1 + 4 + 8 + 4 + 8;  // name, n_dims, 1 dim, type, offset
 
 const char* gguf_type_name(uint32_t type) {
-  static const char* const kNames[kTypeCount] = {"UINT8",  "INT8",   "UINT16", "INT16", "UINT32",
-                                                 "INT32",  "FLOAT32", "BOOL",  "STRING", "ARRAY",
-                                                 "UINT64", "INT64",  "FLOAT64"};
+  static const char* const kNames[kTypeCount] = {"UINT8",  "INT8",    "UINT16", "INT16",  "UINT32",
+                                                 "INT32",  "FLOAT32", "BOOL",   "STRING", "ARRAY",
+                                                 "UINT64", "INT64",   "FLOAT64"};
   return type < kTypeCount ? kNames[type] : "unknown";
 }
 
@@ -43,6 +44,19 @@ uint64_t element_bytes(TensorType type) { return type == TensorType::kF16 ? 2 : 
   fail(ErrorCode::kBadModel, path, ": ", what,
        "; the file is not a valid roformer GGUF v3 model, re-run `roformer convert` to rebuild it");
 }
+
+// Names the field being read, for error messages; formatted only when a read fails, so reading
+// a large vocabulary costs no string building per element.
+struct Where {
+  static constexpr uint64_t kNoIndex = ~uint64_t{0};
+  const std::string& what;    // "metadata 'tokenizer.vocab'"
+  const char* detail = "";    // " (array length)"
+  uint64_t index = kNoIndex;  // element or dim index, when there is one
+
+  std::string describe() const {
+    return index == kNoIndex ? str(what, detail) : str(what, detail, index);
+  }
+};
 
 // Bounds-checked little-endian reads over the mapped bytes. Every read first checks that the
 // bytes exist, so a truncated or corrupt file throws instead of reading past the mapping.
@@ -54,25 +68,25 @@ class Cursor {
   uint64_t pos() const { return pos_; }
   uint64_t left() const { return size_ - pos_; }
 
-  void need(uint64_t bytes, const std::string& what) const {
+  void need(uint64_t bytes, const Where& where) const {
     if (bytes > left()) {
-      bad_model(path_, str(what, " runs past the end of the file: needs ", bytes,
+      bad_model(path_, str(where.describe(), " runs past the end of the file: needs ", bytes,
                            " bytes at offset ", pos_, ", only ", left(), " left"));
     }
   }
 
   template <typename T>
-  T read(const std::string& what) {
-    need(sizeof(T), what);
+  T read(const Where& where) {
+    need(sizeof(T), where);
     T value;
     std::memcpy(&value, data_ + pos_, sizeof(T));
     pos_ += sizeof(T);
     return value;
   }
 
-  std::string read_string(const std::string& what) {
-    const uint64_t length = read<uint64_t>(what + " (string length)");
-    need(length, str(what, " (string of ", length, " bytes)"));
+  std::string read_string(const Where& where) {
+    const uint64_t length = read<uint64_t>(where);
+    need(length, where);
     std::string s(reinterpret_cast<const char*>(data_ + pos_), length);
     pos_ += length;
     return s;
@@ -90,25 +104,36 @@ std::vector<Out> read_array(Cursor& cursor, uint64_t count, const std::string& w
   std::vector<Out> values;
   values.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
-    values.push_back(static_cast<Out>(cursor.read<In>(str(what, " element ", i))));
+    values.push_back(static_cast<Out>(cursor.read<In>({what, " element ", i})));
   }
   return values;
 }
 
 uint64_t min_encoded_bytes(uint32_t type) {
   switch (type) {
-    case kTypeU8: case kTypeI8: case kTypeBool: return 1;
-    case kTypeU16: case kTypeI16: return 2;
-    case kTypeU32: case kTypeI32: case kTypeF32: return 4;
-    case kTypeString: return 8;         // the length alone
-    case kTypeArray: return 4 + 8;      // element type and count
-    default: return 8;                  // 64-bit kinds
+    case kTypeU8:
+    case kTypeI8:
+    case kTypeBool:
+      return 1;
+    case kTypeU16:
+    case kTypeI16:
+      return 2;
+    case kTypeU32:
+    case kTypeI32:
+    case kTypeF32:
+      return 4;
+    case kTypeString:
+      return 8;  // the length alone
+    case kTypeArray:
+      return 4 + 8;  // element type and count
+    default:
+      return 8;  // 64-bit kinds
   }
 }
 
 Value read_array_value(const std::string& path, Cursor& cursor, const std::string& what) {
-  const uint32_t element_type = cursor.read<uint32_t>(what + " (array element type)");
-  const uint64_t count = cursor.read<uint64_t>(what + " (array length)");
+  const uint32_t element_type = cursor.read<uint32_t>({what, " (array element type)"});
+  const uint64_t count = cursor.read<uint64_t>({what, " (array length)"});
   if (element_type >= kTypeCount) {
     bad_model(path, str(what, " is an array of unknown element type ", element_type,
                         " (expected 0..", kTypeCount - 1, ")"));
@@ -120,17 +145,25 @@ Value read_array_value(const std::string& path, Cursor& cursor, const std::strin
                         cursor.left(), " bytes are left in the file"));
   }
   switch (element_type) {
-    case kTypeU8: return read_array<uint32_t, uint8_t>(cursor, count, what);
-    case kTypeU16: return read_array<uint32_t, uint16_t>(cursor, count, what);
-    case kTypeU32: return read_array<uint32_t, uint32_t>(cursor, count, what);
-    case kTypeI8: return read_array<int32_t, int8_t>(cursor, count, what);
-    case kTypeI16: return read_array<int32_t, int16_t>(cursor, count, what);
-    case kTypeI32: return read_array<int32_t, int32_t>(cursor, count, what);
-    case kTypeF32: return read_array<float, float>(cursor, count, what);
+    case kTypeU8:
+      return read_array<uint32_t, uint8_t>(cursor, count, what);
+    case kTypeU16:
+      return read_array<uint32_t, uint16_t>(cursor, count, what);
+    case kTypeU32:
+      return read_array<uint32_t, uint32_t>(cursor, count, what);
+    case kTypeI8:
+      return read_array<int32_t, int8_t>(cursor, count, what);
+    case kTypeI16:
+      return read_array<int32_t, int16_t>(cursor, count, what);
+    case kTypeI32:
+      return read_array<int32_t, int32_t>(cursor, count, what);
+    case kTypeF32:
+      return read_array<float, float>(cursor, count, what);
     case kTypeString: {
       std::vector<std::string> strings;
       strings.reserve(count);
-      for (uint64_t i = 0; i < count; ++i) strings.push_back(cursor.read_string(str(what, " element ", i)));
+      for (uint64_t i = 0; i < count; ++i)
+        strings.push_back(cursor.read_string({what, " element ", i}));
       return strings;
     }
     default:
@@ -145,32 +178,45 @@ Value read_array_value(const std::string& path, Cursor& cursor, const std::strin
 // Narrow integer kinds widen to the 32-bit Value kinds; INT64 and FLOAT64 narrow when exact enough.
 Value read_value(const std::string& path, Cursor& cursor, uint32_t type, const std::string& what) {
   switch (type) {
-    case kTypeU8: return static_cast<uint32_t>(cursor.read<uint8_t>(what));
-    case kTypeI8: return static_cast<int32_t>(cursor.read<int8_t>(what));
-    case kTypeU16: return static_cast<uint32_t>(cursor.read<uint16_t>(what));
-    case kTypeI16: return static_cast<int32_t>(cursor.read<int16_t>(what));
-    case kTypeU32: return cursor.read<uint32_t>(what);
-    case kTypeI32: return cursor.read<int32_t>(what);
-    case kTypeF32: return cursor.read<float>(what);
-    case kTypeU64: return cursor.read<uint64_t>(what);
+    case kTypeU8:
+      return static_cast<uint32_t>(cursor.read<uint8_t>({what}));
+    case kTypeI8:
+      return static_cast<int32_t>(cursor.read<int8_t>({what}));
+    case kTypeU16:
+      return static_cast<uint32_t>(cursor.read<uint16_t>({what}));
+    case kTypeI16:
+      return static_cast<int32_t>(cursor.read<int16_t>({what}));
+    case kTypeU32:
+      return cursor.read<uint32_t>({what});
+    case kTypeI32:
+      return cursor.read<int32_t>({what});
+    case kTypeF32:
+      return cursor.read<float>({what});
+    case kTypeU64:
+      return cursor.read<uint64_t>({what});
     case kTypeBool: {
-      const uint8_t byte = cursor.read<uint8_t>(what);
-      if (byte > 1) bad_model(path, str(what, " is a BOOL stored as ", unsigned{byte}, ", expected 0 or 1"));
+      const uint8_t byte = cursor.read<uint8_t>({what});
+      if (byte > 1)
+        bad_model(path, str(what, " is a BOOL stored as ", unsigned{byte}, ", expected 0 or 1"));
       return byte == 1;
     }
-    case kTypeString: return cursor.read_string(what);
-    case kTypeArray: return read_array_value(path, cursor, what);
+    case kTypeString:
+      return cursor.read_string({what});
+    case kTypeArray:
+      return read_array_value(path, cursor, what);
     case kTypeI64: {
-      const int64_t v = cursor.read<int64_t>(what);
+      const int64_t v = cursor.read<int64_t>({what});
       if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
         bad_model(path, str(what, " is an INT64 of ", v,
                             ", outside the int32 range this reader keeps signed integers in"));
       }
       return static_cast<int32_t>(v);
     }
-    case kTypeF64: return static_cast<float>(cursor.read<double>(what));  // float is all we keep
+    case kTypeF64:
+      return static_cast<float>(cursor.read<double>({what}));  // float is all we keep
     default:
-      bad_model(path, str(what, " has unknown value type ", type, " (expected 0..", kTypeCount - 1, ")"));
+      bad_model(path,
+                str(what, " has unknown value type ", type, " (expected 0..", kTypeCount - 1, ")"));
   }
 }
 
@@ -202,7 +248,8 @@ Mapping map_file(const std::string& path) {
   void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int err = errno;
   ::close(fd);  // the mapping keeps its own reference to the file
-  if (data == MAP_FAILED) fail(ErrorCode::kIo, "cannot map model file ", path, ": ", std::strerror(err));
+  if (data == MAP_FAILED)
+    fail(ErrorCode::kIo, "cannot map model file ", path, ": ", std::strerror(err));
   return {static_cast<const uint8_t*>(data), static_cast<size_t>(size)};
 }
 
@@ -221,9 +268,9 @@ std::string show_magic(const uint8_t* bytes) {
 }  // namespace
 
 const char* value_kind_name(const Value& value) {
-  static const char* const kNames[] = {"uint32",       "int32",        "uint64",      "float32",
-                                       "bool",         "string",       "string array", "uint32 array",
-                                       "int32 array",  "float32 array"};
+  static const char* const kNames[] = {
+      "uint32", "int32",        "uint64",       "float32",     "bool",
+      "string", "string array", "uint32 array", "int32 array", "float32 array"};
   static_assert(sizeof(kNames) / sizeof(kNames[0]) == std::variant_size_v<Value>);
   return kNames[value.index()];
 }
@@ -254,30 +301,35 @@ void File::parse() {
   if (std::memcmp(mapped_, kMagic, 4) != 0) {
     bad_model(path, str("wrong magic: expected 'GGUF' (47 47 55 46), got ", show_magic(mapped_)));
   }
-  cursor.read<uint32_t>("magic");
-  version_ = cursor.read<uint32_t>("version");
+  const std::string header = "header";
+  cursor.read<uint32_t>({header, " (magic)"});
+  version_ = cursor.read<uint32_t>({header, " (version)"});
   if (version_ != kVersion) {
     bad_model(path, str("unsupported GGUF version: expected ", kVersion, ", got ", version_));
   }
-  const uint64_t tensor_count = cursor.read<uint64_t>("tensor count");
-  const uint64_t kv_count = cursor.read<uint64_t>("metadata count");
+  const uint64_t tensor_count = cursor.read<uint64_t>({header, " (tensor count)"});
+  const uint64_t kv_count = cursor.read<uint64_t>({header, " (metadata count)"});
   if (kv_count > cursor.left() / kMinKvBytes) {
-    bad_model(path, str("metadata count ", kv_count, " is absurd for a file of ", mapped_size_,
-                        " bytes (each key/value takes at least ", kMinKvBytes, " bytes)"));
+    bad_model(path, str("metadata count ", kv_count, " cannot fit in the ", cursor.left(),
+                        " bytes after the header of this ", mapped_size_,
+                        "-byte file: each key/value takes at least ", kMinKvBytes, " bytes"));
   }
   if (tensor_count > cursor.left() / kMinTensorInfoBytes) {
-    bad_model(path, str("tensor count ", tensor_count, " is absurd for a file of ", mapped_size_,
-                        " bytes (each tensor info takes at least ", kMinTensorInfoBytes, " bytes)"));
+    bad_model(path,
+              str("tensor count ", tensor_count, " cannot fit in the ", cursor.left(),
+                  " bytes after the header of this ", mapped_size_,
+                  "-byte file: each tensor info takes at least ", kMinTensorInfoBytes, " bytes"));
   }
 
   // Metadata.
+  const std::string metadata_key = "metadata key";
   metadata_.reserve(kv_count);
   for (uint64_t i = 0; i < kv_count; ++i) {
-    std::string key = cursor.read_string(str("metadata key #", i));
+    std::string key = cursor.read_string({metadata_key, " #", i});
     if (key.empty()) bad_model(path, str("metadata key #", i, " is empty"));
     const std::string what = str("metadata '", key, "'");
     if (metadata_index_.count(key) != 0) bad_model(path, str("duplicate metadata key '", key, "'"));
-    const uint32_t type = cursor.read<uint32_t>(what + " (value type)");
+    const uint32_t type = cursor.read<uint32_t>({what, " (value type)"});
     if (key == kAlignmentKey && type != kTypeU32) {
       bad_model(path, str(what, " must be UINT32, got ", gguf_type_name(type), " (", type, ")"));
     }
@@ -296,26 +348,29 @@ void File::parse() {
   }
 
   // Tensor infos.
+  const std::string tensor_name = "tensor name";
   tensors_.reserve(tensor_count);
   for (uint64_t i = 0; i < tensor_count; ++i) {
     TensorInfo info;
-    info.name = cursor.read_string(str("tensor name #", i));
+    info.name = cursor.read_string({tensor_name, " #", i});
     if (info.name.empty()) bad_model(path, str("tensor name #", i, " is empty"));
     const std::string what = str("tensor '", info.name, "'");
-    if (tensor_index_.count(info.name) != 0) bad_model(path, str("duplicate tensor name '", info.name, "'"));
+    if (tensor_index_.count(info.name) != 0)
+      bad_model(path, str("duplicate tensor name '", info.name, "'"));
 
-    const uint32_t n_dims = cursor.read<uint32_t>(what + " (n_dims)");
+    const uint32_t n_dims = cursor.read<uint32_t>({what, " (n_dims)"});
     if (n_dims == 0 || n_dims > kMaxDims) {
       bad_model(path, str(what, " has n_dims ", n_dims, ", expected 1..", kMaxDims));
     }
     info.shape.resize(n_dims);
     for (uint32_t d = 0; d < n_dims; ++d) {
       // On disk innermost first; TensorInfo::shape is outermost first.
-      info.shape[n_dims - 1 - d] = cursor.read<uint64_t>(str(what, " (dim ", d, ")"));
+      info.shape[n_dims - 1 - d] = cursor.read<uint64_t>({what, " dim ", d});
     }
 
-    const uint32_t type = cursor.read<uint32_t>(what + " (type)");
-    if (type != static_cast<uint32_t>(TensorType::kF32) && type != static_cast<uint32_t>(TensorType::kF16)) {
+    const uint32_t type = cursor.read<uint32_t>({what, " (type)"});
+    if (type != static_cast<uint32_t>(TensorType::kF32) &&
+        type != static_cast<uint32_t>(TensorType::kF16)) {
       bad_model(path, str(what, " has ggml type ", type, ", expected F32 (0) or F16 (1)"));
     }
     info.type = static_cast<TensorType>(type);
@@ -328,10 +383,10 @@ void File::parse() {
     }
     info.size_bytes = bytes;
 
-    info.offset = cursor.read<uint64_t>(what + " (offset)");
+    info.offset = cursor.read<uint64_t>({what, " (offset)"});
     if (info.offset % alignment_ != 0) {
-      bad_model(path, str(what, " has offset ", info.offset, ", expected a multiple of the alignment ",
-                          alignment_));
+      bad_model(path, str(what, " has offset ", info.offset,
+                          ", expected a multiple of the alignment ", alignment_));
     }
     tensor_index_.emplace(info.name, tensors_.size());
     tensors_.push_back(std::move(info));
@@ -341,14 +396,14 @@ void File::parse() {
   data_offset_ = align_up(cursor.pos(), alignment_);
   if (tensors_.empty()) return;
   if (data_offset_ > mapped_size_) {
-    bad_model(path, str("data section should start at byte ", data_offset_, " but the file has only ",
-                        mapped_size_, " bytes"));
+    bad_model(path, str("data section should start at byte ", data_offset_,
+                        " but the file has only ", mapped_size_, " bytes"));
   }
   const uint64_t data_bytes = mapped_size_ - data_offset_;
   for (TensorInfo& info : tensors_) {
     if (info.offset > data_bytes || info.size_bytes > data_bytes - info.offset) {
-      bad_model(path, str("data of tensor '", info.name, "' runs past the end of the file: needs bytes ",
-                          info.offset, "..", info.offset + info.size_bytes,
+      bad_model(path, str("data of tensor '", info.name, "' runs past the end of the file: needs ",
+                          info.size_bytes, " bytes at offset ", info.offset,
                           " of the data section, which holds only ", data_bytes, " bytes"));
     }
     info.data = mapped_ + data_offset_ + info.offset;
@@ -368,9 +423,11 @@ const TensorInfo* File::find_tensor(const std::string& name) const {
 template <typename T>
 const T& File::get(const std::string& key, const char* expected) const {
   const Value* value = find(key);
-  if (value == nullptr) bad_model(path_, str("metadata key '", key, "' is missing (expected ", expected, ")"));
+  if (value == nullptr)
+    bad_model(path_, str("metadata key '", key, "' is missing (expected ", expected, ")"));
   if (!std::holds_alternative<T>(*value)) {
-    bad_model(path_, str("metadata key '", key, "' has kind ", value_kind_name(*value), ", expected ", expected));
+    bad_model(path_, str("metadata key '", key, "' has kind ", value_kind_name(*value),
+                         ", expected ", expected));
   }
   return std::get<T>(*value);
 }

@@ -16,9 +16,9 @@ constexpr uint32_t kVersion = 3;
 constexpr size_t kAlignment = 64;  // tensor data alignment (general.alignment), enough for AVX-512
 
 // The metadata value kinds this project writes and reads.
-using Value = std::variant<uint32_t, int32_t, uint64_t, float, bool, std::string,
-                           std::vector<std::string>, std::vector<uint32_t>, std::vector<int32_t>,
-                           std::vector<float>>;
+using Value =
+    std::variant<uint32_t, int32_t, uint64_t, float, bool, std::string, std::vector<std::string>,
+                 std::vector<uint32_t>, std::vector<int32_t>, std::vector<float>>;
 
 // "uint32", "string array", ...: the name of the kind a Value holds, for error messages.
 const char* value_kind_name(const Value& value);
@@ -29,9 +29,9 @@ struct TensorInfo {
   std::string name;
   std::vector<uint64_t> shape;  // outermost first (the GGUF file stores them innermost first)
   TensorType type = TensorType::kF32;
-  uint64_t offset = 0;          // from the start of the data section
+  uint64_t offset = 0;  // from the start of the data section
   uint64_t size_bytes = 0;
-  const void* data = nullptr;   // points into the mapped file (reader only)
+  const void* data = nullptr;  // points into the mapped file (reader only)
 };
 
 // Builds a file in memory and writes it atomically (temporary file, then rename). Output is
@@ -46,7 +46,7 @@ class Writer {
   // data: shape's element count float32 values, copied. Throws kInvalidArgument for an empty or
   // repeated name, a shape of 0 or more than 4 dims, a size that overflows, or null data.
   void add_tensor(const std::string& name, std::vector<uint64_t> shape, const float* data);
-  void write(const std::string& path) const;          // throws roformer::Error (kIo)
+  void write(const std::string& path) const;  // throws roformer::Error (kIo)
 
  private:
   std::vector<std::pair<std::string, Value>> metadata_;
@@ -71,7 +71,7 @@ class File {
   uint64_t data_offset() const { return data_offset_; }  // file offset of the data section
   size_t file_size() const { return mapped_size_; }
 
-  const Value* find(const std::string& key) const;      // null if absent
+  const Value* find(const std::string& key) const;  // null if absent
   const TensorInfo* find_tensor(const std::string& name) const;
 
   // Typed look-ups that throw kBadModel naming the key, expected and actual kind when missing or

@@ -133,7 +133,8 @@ void Writer::set(const std::string& key, Value value) {
 void Writer::add_tensor(const std::string& name, std::vector<uint64_t> shape, const float* data) {
   if (name.empty()) fail(ErrorCode::kInvalidArgument, "GGUF tensor name must not be empty");
   for (const auto& entry : tensors_) {
-    if (entry.first.name == name) fail(ErrorCode::kInvalidArgument, "duplicate GGUF tensor name '", name, "'");
+    if (entry.first.name == name)
+      fail(ErrorCode::kInvalidArgument, "duplicate GGUF tensor name '", name, "'");
   }
   if (shape.empty() || shape.size() > kMaxDims) {
     fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name, "': expected 1..", kMaxDims,
@@ -143,14 +144,17 @@ void Writer::add_tensor(const std::string& name, std::vector<uint64_t> shape, co
   uint64_t bytes = 0;
   for (uint64_t dim : shape) {
     if (__builtin_mul_overflow(count, dim, &count)) {
-      fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name, "': element count overflows 64 bits");
+      fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name,
+           "': element count overflows 64 bits");
     }
   }
-  if (__builtin_mul_overflow(count, uint64_t{sizeof(float)}, &bytes) || count > SIZE_MAX / sizeof(float)) {
+  if (__builtin_mul_overflow(count, uint64_t{sizeof(float)}, &bytes) ||
+      count > SIZE_MAX / sizeof(float)) {
     fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name, "': byte size overflows");
   }
   if (count > 0 && data == nullptr) {
-    fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name, "': data is null for ", count, " elements");
+    fail(ErrorCode::kInvalidArgument, "GGUF tensor '", name, "': data is null for ", count,
+         " elements");
   }
 
   TensorInfo info;
@@ -192,7 +196,8 @@ void Writer::write(const std::string& path) const {
   // mkstemp in the target's folder, so the final rename never crosses file systems.
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
-  if (fd < 0) fail(ErrorCode::kIo, "cannot create a temporary file for ", path, ": ", std::strerror(errno));
+  if (fd < 0)
+    fail(ErrorCode::kIo, "cannot create a temporary file for ", path, ": ", std::strerror(errno));
   auto give_up = [&](const char* action) {
     const int err = errno;
     ::close(fd);

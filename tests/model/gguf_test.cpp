@@ -22,6 +22,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// GGUF value type ids, as the specification numbers them.
+enum : uint32_t {
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12,
+};
+
 constexpr char kHint[] = "re-run `roformer convert`";
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
@@ -31,7 +48,8 @@ std::vector<uint8_t> read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   ASSERT_TRUE(out.good()) << path;
 }
 
@@ -52,6 +70,7 @@ class Raw {
     bytes_.insert(bytes_.end(), s.begin(), s.end());
     return *this;
   }
+  Raw& key(const std::string& name, uint32_t value_type) { return str(name).u32(value_type); }
   Raw& header(uint64_t tensors, uint64_t kvs, uint32_t version = 3) {
     bytes_.insert(bytes_.end(), {'G', 'G', 'U', 'F'});
     return u32(version).u64(tensors).u64(kvs);
@@ -111,15 +130,18 @@ class GgufTest : public ::testing::Test {
 
   // Opens `file`, which must be refused as a bad model; returns the message after checking that it
   // names the file, contains every one of `parts` and ends with the convert hint.
-  static std::string expect_bad_model(const std::string& file, std::initializer_list<std::string> parts) {
+  static std::string expect_bad_model(const std::string& file,
+                                      std::initializer_list<std::string> parts) {
     try {
       File::open(file);
     } catch (const Error& e) {
       const std::string message = e.what();
       EXPECT_EQ(e.code(), ErrorCode::kBadModel) << message;
       EXPECT_NE(message.find(file), std::string::npos) << message;
-      for (const std::string& part : parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
-      const std::string tail = message.substr(message.size() - std::min(message.size(), std::string(kHint).size() + 20));
+      for (const std::string& part : parts)
+        EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
+      const std::string tail =
+          message.substr(message.size() - std::min(message.size(), std::string(kHint).size() + 20));
       EXPECT_NE(tail.find(kHint), std::string::npos) << message;
       return message;
     }
@@ -188,7 +210,8 @@ TEST_F(GgufTest, RoundTripsEveryValueKindInOrder) {
 }
 
 TEST_F(GgufTest, RoundTripsTensorsOfOneToFourDimsBitExactAndAligned) {
-  const std::vector<std::vector<uint64_t>> shapes = {{5}, {3, 7}, {2, 3, 5}, {2, 1, 3, 4}, {16}, {1}};
+  const std::vector<std::vector<uint64_t>> shapes = {{5},          {3, 7}, {2, 3, 5},
+                                                     {2, 1, 3, 4}, {16},   {1}};
   std::vector<std::vector<float>> datas;
   uint32_t bits = 0x3f800000u;
   for (const auto& shape : shapes) {
@@ -203,7 +226,8 @@ TEST_F(GgufTest, RoundTripsTensorsOfOneToFourDimsBitExactAndAligned) {
   }
 
   Writer writer;
-  for (size_t i = 0; i < shapes.size(); ++i) writer.add_tensor("t" + std::to_string(i), shapes[i], datas[i].data());
+  for (size_t i = 0; i < shapes.size(); ++i)
+    writer.add_tensor("t" + std::to_string(i), shapes[i], datas[i].data());
   writer.write(path("tensors.gguf"));
 
   const auto file = File::open(path("tensors.gguf"));
@@ -245,7 +269,7 @@ TEST_F(GgufTest, WriterLayoutMatchesTheSpecificationByteForByte) {
   Writer writer;
   writer.set("general.architecture", std::string("roformer"));
   writer.set("roformer.block_count", uint32_t{2});
-  writer.set("roformer.block_count", uint32_t{3});  // replaced in place
+  writer.set("roformer.block_count", uint32_t{3});        // replaced in place
   writer.set("general.alignment", uint32_t{kAlignment});  // accepted, changes nothing
   const std::vector<float> data = {1, 2, 3, 4, 5, 6};
   writer.add_tensor("w", {2, 3}, data.data());
@@ -253,15 +277,15 @@ TEST_F(GgufTest, WriterLayoutMatchesTheSpecificationByteForByte) {
   writer.write(path("w.gguf"));
 
   Raw expected;
-  expected.header(/*tensors=*/2, /*kvs=*/3)
-      .str("general.architecture").u32(8).str("roformer")
-      .str("general.alignment").u32(4).u32(kAlignment)
-      .str("roformer.block_count").u32(4).u32(3)
-      .tensor_info("w", {3, 2}, /*type=*/0, /*offset=*/0)
-      .tensor_info("b", {1}, /*type=*/0, /*offset=*/kAlignment)
-      .pad_to(kAlignment)
-      .floats({1, 2, 3, 4, 5, 6}).pad_to(kAlignment)
-      .floats({1}).pad_to(kAlignment);
+  expected.header(/*tensors=*/2, /*kvs=*/3);
+  expected.key("general.architecture", kString).str("roformer");
+  expected.key("general.alignment", kU32).u32(kAlignment);
+  expected.key("roformer.block_count", kU32).u32(3);
+  expected.tensor_info("w", {3, 2}, /*type=*/0, /*offset=*/0);
+  expected.tensor_info("b", {1}, /*type=*/0, /*offset=*/kAlignment);
+  expected.pad_to(kAlignment);
+  expected.floats({1, 2, 3, 4, 5, 6}).pad_to(kAlignment);
+  expected.floats({1}).pad_to(kAlignment);
   EXPECT_EQ(read_bytes(path("w.gguf")), expected.bytes());
 }
 
@@ -345,6 +369,41 @@ TEST_F(GgufTest, EveryTruncationIsRefused) {
   }
 }
 
+// Overwrites every byte before the data section with a few values: each result is either a valid
+// file or a kBadModel refusal, never a crash (run it under -fsanitize=address to see reads).
+TEST_F(GgufTest, EveryCorruptedHeaderByteIsAcceptedOrRefusedCleanly) {
+  Writer writer;
+  writer.set("general.architecture", std::string("roformer"));
+  writer.set("tokenizer.vocab", std::vector<std::string>{"[CLS]", "ab"});
+  writer.set("tokenizer.types", std::vector<int32_t>{0, 1});
+  writer.set("roformer.eps", 1e-12f);
+  const std::vector<float> data(32, 1.0f);
+  writer.add_tensor("w", {4, 8}, data.data());
+  writer.add_tensor("b", {8}, data.data());
+  writer.write(path("full.gguf"));
+  const std::vector<uint8_t> full = read_bytes(path("full.gguf"));
+  const size_t data_offset = File::open(path("full.gguf"))->data_offset();
+
+  size_t refused = 0;
+  for (size_t at = 0; at < data_offset; ++at) {
+    for (uint8_t value : {0x00, 0x01, 0x07, 0x40, 0x80, 0xff}) {
+      if (full[at] == value) continue;
+      std::vector<uint8_t> bytes = full;
+      bytes[at] = value;
+      const std::string p = path("mutated.gguf");
+      write_bytes(p, bytes);
+      try {
+        File::open(p);
+      } catch (const Error& e) {
+        EXPECT_EQ(e.code(), ErrorCode::kBadModel)
+            << "byte " << at << " = " << int{value} << ": " << e.what();
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 0u);
+}
+
 TEST_F(GgufTest, RefusesWrongMagicShowingTheBytes) {
   Raw raw;
   raw.header(0, 0);
@@ -355,7 +414,8 @@ TEST_F(GgufTest, RefusesWrongMagicShowingTheBytes) {
 }
 
 TEST_F(GgufTest, RefusesVersion2) {
-  expect_bad_model(write_raw("v2.gguf", Raw().header(0, 0, /*version=*/2)), {"version", "expected 3, got 2"});
+  expect_bad_model(write_raw("v2.gguf", Raw().header(0, 0, /*version=*/2)),
+                   {"version", "expected 3, got 2"});
 }
 
 TEST_F(GgufTest, RefusesTooSmallFile) {
@@ -363,51 +423,62 @@ TEST_F(GgufTest, RefusesTooSmallFile) {
 }
 
 TEST_F(GgufTest, RefusesAbsurdCounts) {
-  expect_bad_model(write_raw("kvs.gguf", Raw().header(0, 1ull << 60)), {"metadata count", "absurd"});
-  expect_bad_model(write_raw("tensors.gguf", Raw().header(1ull << 60, 0)), {"tensor count", "absurd"});
+  expect_bad_model(write_raw("kvs.gguf", Raw().header(0, 1ull << 60)),
+                   {"metadata count 1152921504606846976", "cannot fit"});
+  expect_bad_model(write_raw("tensors.gguf", Raw().header(1ull << 60, 0)),
+                   {"tensor count 1152921504606846976", "cannot fit"});
 }
 
 TEST_F(GgufTest, RefusesAbsurdStringAndArrayLengths) {
   expect_bad_model(write_raw("key.gguf", Raw().header(0, 1).u64(1ull << 60).zeros(16)),
                    {"metadata key #0", "runs past the end"});
-  expect_bad_model(write_raw("value.gguf", Raw().header(0, 1).str("k").u32(8).u64(~0ull).zeros(16)),
-                   {"metadata 'k'", "runs past the end"});
-  expect_bad_model(write_raw("array.gguf", Raw().header(0, 1).str("k").u32(9).u32(8).u64(1ull << 62).zeros(16)),
-                   {"metadata 'k'", "array length"});
+  expect_bad_model(
+      write_raw("value.gguf", Raw().header(0, 1).key("k", kString).u64(~0ull).zeros(16)),
+      {"metadata 'k'", "runs past the end"});
+  expect_bad_model(
+      write_raw("array.gguf",
+                Raw().header(0, 1).key("k", kArray).u32(kString).u64(1ull << 62).zeros(16)),
+      {"metadata 'k'", "array length"});
   expect_bad_model(write_raw("name.gguf", Raw().header(1, 0).u64(1000).zeros(40)),
                    {"tensor name #0", "runs past the end"});
 }
 
 TEST_F(GgufTest, RefusesDuplicateKeysAndTensorNames) {
-  expect_bad_model(write_raw("dupkey.gguf", Raw().header(0, 2).str("k").u32(4).u32(1).str("k").u32(4).u32(2)),
-                   {"duplicate metadata key 'k'"});
+  expect_bad_model(
+      write_raw("dupkey.gguf", Raw().header(0, 2).key("k", kU32).u32(1).key("k", kU32).u32(2)),
+      {"duplicate metadata key 'k'"});
   Raw dup;
   dup.header(2, 0).tensor_info("t", {1}, 0, 0).tensor_info("t", {1}, 0, 32).pad_to(32).zeros(64);
   expect_bad_model(write_raw("duptensor.gguf", dup), {"duplicate tensor name 't'"});
 }
 
 TEST_F(GgufTest, RefusesUnknownAndUnsupportedValueTypes) {
-  expect_bad_model(write_raw("type.gguf", Raw().header(0, 1).str("k").u32(13).u32(0)),
+  expect_bad_model(write_raw("type.gguf", Raw().header(0, 1).key("k", /*value_type=*/13).u32(0)),
                    {"metadata 'k'", "unknown value type 13"});
-  expect_bad_model(write_raw("elem.gguf", Raw().header(0, 1).str("k").u32(9).u32(99).u64(0)),
+  expect_bad_model(write_raw("elem.gguf", Raw().header(0, 1).key("k", kArray).u32(99).u64(0)),
                    {"metadata 'k'", "unknown element type 99"});
-  expect_bad_model(write_raw("bools.gguf", Raw().header(0, 1).str("k").u32(9).u32(7).u64(1).u8(1)),
-                   {"metadata 'k'", "array of BOOL", "does not support"});
-  expect_bad_model(write_raw("nested.gguf", Raw().header(0, 1).str("k").u32(9).u32(9).u64(1).u32(4).u64(0)),
-                   {"array of ARRAY"});
-  expect_bad_model(write_raw("bool2.gguf", Raw().header(0, 1).str("k").u32(7).u8(2)),
+  expect_bad_model(
+      write_raw("bools.gguf", Raw().header(0, 1).key("k", kArray).u32(kBool).u64(1).u8(1)),
+      {"metadata 'k'", "array of BOOL", "does not support"});
+  expect_bad_model(
+      write_raw("nested.gguf",
+                Raw().header(0, 1).key("k", kArray).u32(kArray).u64(1).u32(kU32).u64(0)),
+      {"array of ARRAY"});
+  expect_bad_model(write_raw("bool2.gguf", Raw().header(0, 1).key("k", kBool).u8(2)),
                    {"BOOL stored as 2", "expected 0 or 1"});
-  expect_bad_model(write_raw("i64.gguf", Raw().header(0, 1).str("k").u32(11).i64(1ll << 40)),
+  expect_bad_model(write_raw("i64.gguf", Raw().header(0, 1).key("k", kI64).i64(1ll << 40)),
                    {"INT64", "int32 range"});
-  expect_bad_model(write_raw("align.gguf", Raw().header(0, 1).str("general.alignment").u32(10).u64(64)),
-                   {"general.alignment", "must be UINT32", "UINT64"});
-  expect_bad_model(write_raw("align3.gguf", Raw().header(0, 1).str("general.alignment").u32(4).u32(48)),
-                   {"power of two", "48"});
+  expect_bad_model(
+      write_raw("align.gguf", Raw().header(0, 1).key("general.alignment", kU64).u64(64)),
+      {"general.alignment", "must be UINT32", "UINT64"});
+  expect_bad_model(
+      write_raw("align3.gguf", Raw().header(0, 1).key("general.alignment", kU32).u32(48)),
+      {"power of two", "48"});
 }
 
 TEST_F(GgufTest, RefusesBadTensorInfos) {
-  auto one_tensor = [&](const std::string& name, std::initializer_list<uint64_t> dims, uint32_t type,
-                        uint64_t offset) {
+  auto one_tensor = [&](const std::string& name, std::initializer_list<uint64_t> dims,
+                        uint32_t type, uint64_t offset) {
     Raw raw;
     raw.header(1, 0).tensor_info("t", dims, type, offset).pad_to(32).zeros(256);
     return write_raw(name, raw);
@@ -415,10 +486,14 @@ TEST_F(GgufTest, RefusesBadTensorInfos) {
   expect_bad_model(one_tensor("dims0.gguf", {}, 0, 0), {"tensor 't'", "n_dims 0", "expected 1..4"});
   expect_bad_model(one_tensor("dims5.gguf", {1, 1, 1, 1, 1}, 0, 0), {"n_dims 5"});
   expect_bad_model(one_tensor("overflow.gguf", {1ull << 32, 1ull << 32}, 0, 0), {"overflows"});
-  expect_bad_model(one_tensor("type.gguf", {4}, 2, 0), {"ggml type 2", "expected F32 (0) or F16 (1)"});
-  expect_bad_model(one_tensor("misaligned.gguf", {4}, 0, 8), {"offset 8", "multiple of the alignment 32"});
-  expect_bad_model(one_tensor("past.gguf", {4}, 0, 1024), {"tensor 't'", "runs past the end", "1024..1040"});
-  expect_bad_model(one_tensor("big.gguf", {65}, 0, 0), {"runs past the end", "0..260"});
+  expect_bad_model(one_tensor("type.gguf", {4}, 2, 0),
+                   {"ggml type 2", "expected F32 (0) or F16 (1)"});
+  expect_bad_model(one_tensor("misaligned.gguf", {4}, 0, 8),
+                   {"offset 8", "multiple of the alignment 32"});
+  expect_bad_model(one_tensor("past.gguf", {4}, 0, 1024),
+                   {"tensor 't'", "runs past the end", "16 bytes at offset 1024"});
+  expect_bad_model(one_tensor("big.gguf", {65}, 0, 0),
+                   {"runs past the end", "260 bytes at offset 0"});
 }
 
 TEST_F(GgufTest, RefusesDataSectionStartingPastTheEnd) {
@@ -430,9 +505,10 @@ TEST_F(GgufTest, RefusesDataSectionStartingPastTheEnd) {
 TEST_F(GgufTest, HonoursTheFileAlignmentAndDefault) {
   // general.alignment = 128, two F16 tensors.
   Raw wide;
-  wide.header(2, 1).str("general.alignment").u32(4).u32(128)
-      .tensor_info("h", {3}, /*type=*/1, 0).tensor_info("f", {2}, 0, 128).pad_to(128)
-      .u16(0x3c00).u16(0x4000).u16(0x4200).pad_to(128).floats({7, 8});
+  wide.header(2, 1).key("general.alignment", kU32).u32(128);
+  wide.tensor_info("h", {3}, /*type=*/1, 0).tensor_info("f", {2}, /*type=*/0, 128).pad_to(128);
+  wide.u16(0x3c00).u16(0x4000).u16(0x4200).pad_to(128);
+  wide.floats({7, 8});
   auto file = File::open(write_raw("wide.gguf", wide));
   EXPECT_EQ(file->alignment(), 128u);
   EXPECT_EQ(file->data_offset() % 128, 0u);
@@ -445,7 +521,9 @@ TEST_F(GgufTest, HonoursTheFileAlignmentAndDefault) {
 
   // Without the key the specification's default of 32 applies: offset 32 is fine, 16 is not.
   Raw plain;
-  plain.header(2, 0).tensor_info("a", {1}, 0, 0).tensor_info("b", {1}, 0, 32).pad_to(32).f32(1).pad_to(32).f32(2);
+  plain.header(2, 0).tensor_info("a", {1}, 0, 0).tensor_info("b", {1}, 0, 32).pad_to(32);
+  plain.f32(1).pad_to(32);
+  plain.f32(2);
   file = File::open(write_raw("plain.gguf", plain));
   EXPECT_EQ(file->alignment(), 32u);
   EXPECT_EQ(static_cast<const float*>(file->find_tensor("b")->data)[0], 2.0f);
@@ -456,14 +534,14 @@ TEST_F(GgufTest, HonoursTheFileAlignmentAndDefault) {
 
 TEST_F(GgufTest, WidensNarrowKindsOnReading) {
   Raw raw;
-  raw.header(0, 7)
-      .str("u8").u32(0).u8(200)
-      .str("i8").u32(1).u8(0xff)
-      .str("u16").u32(2).u16(60000)
-      .str("i16").u32(3).u16(0x8000)
-      .str("i64").u32(11).i64(-5)
-      .str("f64").u32(12).f64(0.5)
-      .str("u8s").u32(9).u32(0).u64(2).u8(1).u8(255);
+  raw.header(0, 7);
+  raw.key("u8", kU8).u8(200);
+  raw.key("i8", kI8).u8(0xff);
+  raw.key("u16", kU16).u16(60000);
+  raw.key("i16", kI16).u16(0x8000);
+  raw.key("i64", kI64).i64(-5);
+  raw.key("f64", kF64).f64(0.5);
+  raw.key("u8s", kArray).u32(kU8).u64(2).u8(1).u8(255);
   const auto file = File::open(write_raw("narrow.gguf", raw));
   EXPECT_EQ(file->get_u32("u8"), 200u);
   EXPECT_EQ(file->get_i32("i8"), -1);
@@ -489,15 +567,18 @@ TEST_F(GgufTest, TypedGettersNameKeyAndKinds) {
       const std::string message = e.what();
       EXPECT_EQ(e.code(), ErrorCode::kBadModel) << message;
       EXPECT_NE(message.find(path("get.gguf")), std::string::npos) << message;
-      for (const std::string& part : parts) EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
+      for (const std::string& part : parts)
+        EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
     }
   };
   expect_message([&] { file->get_u32("roformer.layer_norm_epsilon"); },
                  {"'roformer.layer_norm_epsilon'", "has kind float32", "expected uint32"});
   expect_message([&] { file->get_u32s("tokenizer.vocab"); },
                  {"'tokenizer.vocab'", "has kind string array", "expected uint32 array"});
-  expect_message([&] { file->get_string("general.name"); }, {"'general.name'", "missing", "expected string"});
-  expect_message([&] { file->get_bool("general.alignment"); }, {"has kind uint32", "expected bool"});
+  expect_message([&] { file->get_string("general.name"); },
+                 {"'general.name'", "missing", "expected string"});
+  expect_message([&] { file->get_bool("general.alignment"); },
+                 {"has kind uint32", "expected bool"});
 }
 
 }  // namespace
