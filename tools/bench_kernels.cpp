@@ -1,0 +1,128 @@
+// Micro-benchmarks of the kernels on the best ISA this CPU runs (or ROFORMER_ISA): linear through
+// OpenBLAS, layer_norm, GELU and the fused attention, with rate counters "flops" (FLOP/s) and
+// "bytes" (bytes moved per second). Build with -DROFORMER_BUILD_BENCHMARKS=ON; run single-threaded
+// as the kernels are: OPENBLAS_NUM_THREADS=1 build/tools/bench_kernels.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "engine/cpu_features.hpp"
+#include "kernels/gemm.hpp"
+#include "kernels/kernels.hpp"
+
+namespace {
+
+using roformer::kernels::Activation;
+using roformer::kernels::AttentionArgs;
+
+std::vector<float> random_floats(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> values(n);
+  for (float& v : values) v = dist(rng);
+  return values;
+}
+
+// args: m, n, k. y[m, n] = x[m, k] w[n, k]^T + bias; 2 m n k flops.
+void BM_Linear(benchmark::State& state) {
+  const size_t m = state.range(0), n = state.range(1), k = state.range(2);
+  const std::vector<float> x = random_floats(m * k, 1), w = random_floats(n * k, 2),
+                           bias = random_floats(n, 3);
+  std::vector<float> y(m * n);
+  for (auto _ : state) {
+    roformer::kernels::linear(x.data(), w.data(), bias.data(), y.data(), m, n, k);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["flops"] =
+      benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_Linear)
+    ->ArgsProduct({{1, 16, 128}, {768}, {768}})
+    ->ArgsProduct({{1, 16, 128}, {3072}, {768}})
+    ->ArgNames({"m", "n", "k"});
+
+// args: rows, n. Reads x and residual, writes y: 12 bytes per element.
+void BM_LayerNorm(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> x = random_floats(rows * n, 4), residual = random_floats(rows * n, 5),
+                           gamma = random_floats(n, 6), beta = random_floats(n, 7);
+  std::vector<float> y(rows * n);
+  for (auto _ : state) {
+    table.layer_norm(x.data(), residual.data(), gamma.data(), beta.data(), y.data(), rows, n,
+                     1e-12f);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["bytes"] =
+      benchmark::Counter(12.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_LayerNorm)->Args({128, 768})->Args({512, 768})->ArgNames({"rows", "n"});
+
+// args: rows, n. x = gelu(x + bias) in place: reads and writes x, 8 bytes per element.
+void BM_Gelu(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t rows = state.range(0), n = state.range(1);
+  // Repeated GELU keeps values in a small finite range, so x needs no reset between iterations.
+  std::vector<float> x = random_floats(rows * n, 8);
+  const std::vector<float> bias = random_floats(n, 9);
+  for (auto _ : state) {
+    table.bias_activation(x.data(), bias.data(), rows, n, Activation::kGelu);
+    benchmark::DoNotOptimize(x.data());
+  }
+  state.counters["bytes"] =
+      benchmark::Counter(8.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_Gelu)->Args({128, 3072})->ArgNames({"rows", "n"});
+
+// args: seq, head_dim. One (sequence, head): 4 seq^2 head_dim flops (scores and values).
+void BM_Attention(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t seq = state.range(0), head_dim = state.range(1);
+  const size_t ld = 3 * head_dim;
+  const std::vector<float> qkv = random_floats(seq * ld, 10);
+  std::vector<float> cos(seq * head_dim / 2), sin(seq * head_dim / 2), out(seq * head_dim);
+  for (size_t p = 0; p < seq; ++p) {
+    for (size_t i = 0; i < head_dim / 2; ++i) {
+      const double angle = p * std::pow(10000.0, -2.0 * i / head_dim);
+      cos[p * head_dim / 2 + i] = static_cast<float>(std::cos(angle));
+      sin[p * head_dim / 2 + i] = static_cast<float>(std::sin(angle));
+    }
+  }
+  std::vector<float> scratch_storage(roformer::kernels::attention_scratch_floats(seq, head_dim) +
+                                     16);
+  float* scratch = scratch_storage.data();
+  while (reinterpret_cast<uintptr_t>(scratch) % 64 != 0) ++scratch;
+
+  AttentionArgs args{};
+  args.q = qkv.data();
+  args.k = qkv.data() + head_dim;
+  args.v = qkv.data() + 2 * head_dim;
+  args.ld_qkv = ld;
+  args.out = out.data();
+  args.ld_out = head_dim;
+  args.seq = seq;
+  args.head_dim = head_dim;
+  args.cos = cos.data();
+  args.sin = sin.data();
+  args.key_mask = nullptr;
+  args.rotary_value = false;
+  args.scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+  args.scratch = scratch;
+  for (auto _ : state) {
+    table.attention(args);
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.counters["flops"] = benchmark::Counter(4.0 * seq * seq * head_dim * state.iterations(),
+                                               benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_Attention)->ArgsProduct({{16, 128, 512}, {64}})->ArgNames({"seq", "head_dim"});
+
+}  // namespace
+
+BENCHMARK_MAIN();
