@@ -5,7 +5,9 @@
 // run whole vectors with no tail; only the scores of a short last block and the output row need
 // masks. Scores are computed four keys at a time so each query vector load serves four keys.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -109,6 +111,8 @@ void scale_in_place(float* x, size_t padded, float factor) {
 }  // namespace
 
 void attention(const AttentionArgs& args) {
+  assert(args.head_dim % 2 == 0);
+  assert(reinterpret_cast<uintptr_t>(args.scratch) % 64 == 0);
   const size_t head_dim = args.head_dim;
   const size_t half = head_dim / 2;
   const size_t padded = attention_padded_dim(head_dim);

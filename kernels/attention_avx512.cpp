@@ -4,7 +4,9 @@
 // vectors: packed rows are zero-padded to a multiple of 16 floats, so dot products and value sums
 // have no tail; the scores of a short last block and the output row use k-masks.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -111,6 +113,8 @@ void scale_in_place(float* x, size_t padded, float factor) {
 }  // namespace
 
 void attention(const AttentionArgs& args) {
+  assert(args.head_dim % 2 == 0);
+  assert(reinterpret_cast<uintptr_t>(args.scratch) % 64 == 0);
   const size_t head_dim = args.head_dim;
   const size_t half = head_dim / 2;
   const size_t padded = attention_padded_dim(head_dim);

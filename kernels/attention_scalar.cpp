@@ -6,7 +6,9 @@
 // exp(m_old - m_new) whenever a block raises the maximum (Milakov and Gimelshein 2018, "Online
 // normalizer calculation for softmax"), so no [seq, seq] score matrix is ever stored.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -15,6 +17,8 @@
 namespace roformer::kernels::scalar {
 
 void attention(const AttentionArgs& args) {
+  assert(args.head_dim % 2 == 0);
+  assert(reinterpret_cast<uintptr_t>(args.scratch) % 64 == 0);
   const size_t head_dim = args.head_dim;
   const size_t half = head_dim / 2;
   const size_t padded = attention_padded_dim(head_dim);
