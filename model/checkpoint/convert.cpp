@@ -71,6 +71,7 @@ float bfloat16_to_float(uint16_t bits) {
 }
 
 void convert_to_float(ElementType type, const uint8_t* bytes, size_t count, float* out) {
+  if (count == 0) return;  // `out` may be null for an empty tensor; memcpy must not see it
   switch (type) {
     case ElementType::kF32:
       std::memcpy(out, bytes, count * sizeof(float));

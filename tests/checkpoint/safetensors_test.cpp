@@ -1,6 +1,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 
 #include "test_files.hpp"
 
@@ -225,6 +226,32 @@ TEST(Safetensors, RefusesTruncatedFilesAtEveryCut) {
 TEST(Safetensors, MissingFileIsAnIoError) {
   expect_error([] { read_safetensors("/nonexistent/model.safetensors"); }, ErrorCode::kIo,
                {"/nonexistent/model.safetensors", "not found"});
+}
+
+}  // namespace
+}  // namespace roformer::checkpoint
+
+namespace roformer::checkpoint {
+namespace {
+
+TEST(Safetensors, SurvivesRandomCorruptionOfTheHeader) {
+  const std::string original =
+      testing::read_bytes((testing::fixtures_dir() / "v1_qa/model.safetensors").string());
+  TempDir temp;
+  const std::string path = temp.file("fuzz.safetensors");
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::string bytes = original;
+    for (int i = 0; i < 1 + trial % 3; ++i) {
+      bytes[random() % 4280] = static_cast<char>(random() & 0xff);
+    }
+    testing::write_bytes(path, bytes);
+    try {
+      read_safetensors(path);
+    } catch (const Error& e) {
+      EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(ErrorCode::kBadModel)) << e.what();
+    }
+  }
 }
 
 }  // namespace

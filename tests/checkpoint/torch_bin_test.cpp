@@ -1,4 +1,5 @@
 #include <cstring>
+#include <random>
 
 #include "test_files.hpp"
 
@@ -145,6 +146,36 @@ TEST(TorchBin, RefusesTheLegacyFormatAndBigEndianStorages) {
 TEST(TorchBin, MissingFileIsAnIoError) {
   expect_error([] { read_torch_bin("/nonexistent/pytorch_model.bin"); }, ErrorCode::kIo,
                {"/nonexistent/pytorch_model.bin"});
+}
+
+}  // namespace
+}  // namespace roformer::checkpoint
+
+namespace roformer::checkpoint {
+namespace {
+
+// Corruption where the structure lives (the pickle at the front, the zip directory at the end)
+// must end in success or roformer::Error, never a crash or another exception.
+TEST(TorchBin, SurvivesRandomCorruptionOfPickleAndDirectory) {
+  const std::string original =
+      testing::read_bytes((testing::fixtures_dir() / "v1_qa/pytorch_model.bin").string());
+  TempDir temp;
+  const std::string path = temp.file("fuzz.bin");
+  std::mt19937 random(99);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bytes = original;
+    const size_t region = 6000;
+    for (int i = 0; i < 1 + trial % 3; ++i) {
+      const size_t at = trial % 2 == 0 ? random() % region : bytes.size() - 1 - random() % region;
+      bytes[at] = static_cast<char>(random() & 0xff);
+    }
+    testing::write_bytes(path, bytes);
+    try {
+      read_torch_bin(path);
+    } catch (const Error& e) {
+      EXPECT_EQ(static_cast<int>(e.code()), static_cast<int>(ErrorCode::kBadModel)) << e.what();
+    }
+  }
 }
 
 }  // namespace
