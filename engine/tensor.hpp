@@ -13,7 +13,7 @@ namespace roformer {
 
 enum class DType { kF32, kI32 };
 
-constexpr size_t dtype_size(DType dtype) { return 4; }
+constexpr size_t dtype_size(DType dtype) { return dtype == DType::kF32 ? sizeof(float) : sizeof(int32_t); }
 
 class TensorView {
  public:

@@ -1,5 +1,6 @@
 #include "model/tokenizer/utf8.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -8,7 +9,8 @@ namespace roformer::tok {
 void decode_utf8(std::string_view text, std::vector<char32_t>& out) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   const size_t size = text.size();
-  out.reserve(out.size() + size);
+  // Grow geometrically: callers append many short strings to one buffer.
+  if (out.capacity() < out.size() + size) out.reserve(std::max(2 * out.capacity(), out.size() + size));
 
   size_t pos = 0;
   while (pos < size) {
