@@ -68,6 +68,12 @@ std::vector<TensorSpec> expected_tensors(const ModelConfig& c) {
 }
 
 Weights bind_weights(const gguf::File& file, const ModelConfig& c) {
+  // Every layer owns tensors, so a block count above the tensor count is a damaged header; catch
+  // it before listing millions of expected names.
+  if (static_cast<size_t>(c.num_layers) > file.tensors().size()) {
+    fail(ErrorCode::kBadModel, file.path(), ": roformer.block_count = ", c.num_layers,
+         " but the file holds only ", file.tensors().size(), " tensors; re-run roformer convert");
+  }
   const auto specs = expected_tensors(c);
   std::set<std::string> expected_names;
   for (const auto& spec : specs) {

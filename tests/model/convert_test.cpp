@@ -1,0 +1,166 @@
+// The converter: identical output from .bin and .safetensors, refusals that name the problem,
+// and a model file that is truncated or corrupted is refused with a clear message.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/error.hpp"
+#include "model/convert.hpp"
+#include "model_test_util.hpp"
+
+namespace roformer::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A copy of a fixture folder holding only config.json, vocab.txt and the named weights file.
+fs::path checkpoint_copy(const std::string& fixture, const std::string& weights,
+                         const std::string& where) {
+  fs::path dir = scratch_dir() / where / fixture;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* file : {"config.json", "vocab.txt"}) {
+    fs::copy_file(fixture_dir(fixture) / file, dir / file);
+  }
+  if (!weights.empty()) fs::copy_file(fixture_dir(fixture) / weights, dir / weights);
+  return dir;
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+class BinVersusSafetensors : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(BinVersusSafetensors, GiveByteIdenticalModelFiles) {
+  const std::string name = GetParam();
+  auto from_bin = checkpoint_copy(name, "pytorch_model.bin", "bin");
+  auto from_safetensors = checkpoint_copy(name, "model.safetensors", "st");
+  auto out_bin = scratch_dir() / (name + ".from_bin.gguf");
+  auto out_st = scratch_dir() / (name + ".from_st.gguf");
+  convert_checkpoint(from_bin.string(), out_bin.string(), ConvertOptions{});
+  convert_checkpoint(from_safetensors.string(), out_st.string(), ConvertOptions{});
+  auto a = read_bytes(out_bin), b = read_bytes(out_st);
+  EXPECT_GT(a.size(), 1000u);
+  EXPECT_TRUE(a == b) << name << ": " << a.size() << " vs " << b.size() << " bytes";
+}
+
+INSTANTIATE_TEST_SUITE_P(FixturesWithBothFiles, BinVersusSafetensors,
+                         ::testing::Values("v1_seqcls", "v1_mlm_embproj", "v1_tokcls_rotary_value",
+                                           "v1_pooler_sim", "v1_qa", "v2_mlm", "v2_seqcls"));
+
+TEST(Convert, RefusesACheckpointWithATensorDeleted) {
+  auto dir = checkpoint_copy("v1_seqcls", "", "deleted");
+  auto tensors = checkpoint::read_safetensors((fixture_dir("v1_seqcls") / "model.safetensors").string());
+  ASSERT_EQ(tensors.erase("roformer.encoder.layer.1.attention.self.key.weight"), 1u);
+  checkpoint::write_safetensors((dir / "model.safetensors").string(), tensors);
+  auto out = scratch_dir() / "deleted.gguf";
+  auto message = error_of([&] { convert_checkpoint(dir.string(), out.string(), ConvertOptions{}); });
+  EXPECT_NE(message.find("missing"), std::string::npos) << message;
+  EXPECT_NE(message.find("encoder.layer.1.attention.self.key.weight"), std::string::npos) << message;
+  EXPECT_FALSE(fs::exists(out)) << "a failed conversion must leave no file";
+}
+
+TEST(Convert, RefusesATensorOfTheWrongShapeAndAnUnexpectedOne) {
+  auto dir = checkpoint_copy("v1_seqcls", "", "reshaped");
+  auto tensors = checkpoint::read_safetensors((fixture_dir("v1_seqcls") / "model.safetensors").string());
+  tensors["roformer.encoder.layer.0.intermediate.dense.bias"].shape = {64, 2};
+  tensors["roformer.extra.weight"] = {{2}, {1.0f, 2.0f}};
+  checkpoint::write_safetensors((dir / "model.safetensors").string(), tensors);
+  auto message = error_of([&] {
+    convert_checkpoint(dir.string(), (scratch_dir() / "reshaped.gguf").string(), ConvertOptions{});
+  });
+  EXPECT_NE(message.find("encoder.layer.0.intermediate.dense.bias (expected [128], found [64, 2])"),
+            std::string::npos) << message;
+  EXPECT_NE(message.find("unexpected: extra.weight"), std::string::npos) << message;
+}
+
+TEST(Convert, RefusesUnsupportedArchitectureFlagsNamingThem) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "flags");
+  std::ifstream in(fixture_dir("v1_seqcls") / "config.json");
+  auto config = nlohmann::json::parse(in);
+  for (auto [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"norm_type", "batch_norm"}, {"hidden_act", "mish"}, {"model_type", "bert"},
+           {"position_embedding_type", "absolute"}}) {
+    auto changed = config;
+    changed[field] = value;
+    write_bytes(dir / "config.json", changed.dump());
+    auto message = error_of([&] {
+      convert_checkpoint(dir.string(), (scratch_dir() / "flags.gguf").string(), ConvertOptions{});
+    });
+    EXPECT_NE(message.find(field), std::string::npos) << message;
+    EXPECT_NE(message.find(value.get<std::string>()), std::string::npos) << message;
+  }
+}
+
+TEST(Convert, RefusesAVocabularyOfTheWrongLength) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "vocab");
+  write_bytes(dir / "vocab.txt", read_bytes(fixture_dir("v1_seqcls") / "vocab.txt") + "extra\n");
+  auto message = error_of([&] {
+    convert_checkpoint(dir.string(), (scratch_dir() / "vocab.gguf").string(), ConvertOptions{});
+  });
+  EXPECT_NE(message.find("1001"), std::string::npos) << message;
+  EXPECT_NE(message.find("1000"), std::string::npos) << message;
+}
+
+TEST(ModelFile, TruncatedFilesAreRefusedClearly) {
+  auto bytes = read_bytes(converted_fixture("v1_seqcls"));
+  auto path = scratch_dir() / "truncated.gguf";
+  for (size_t length : {size_t{0}, size_t{3}, size_t{16}, size_t{100}, size_t{4000}, bytes.size() / 2,
+                        bytes.size() - 64}) {  // the last 64 bytes reach into the last tensor
+    write_bytes(path, bytes.substr(0, length));
+    auto message = error_of([&] { Model::load(path.string()); });
+    EXPECT_NE(message.find("truncated.gguf"), std::string::npos) << length << ": " << message;
+    EXPECT_NE(message.find("roformer convert"), std::string::npos) << length << ": " << message;
+  }
+}
+
+TEST(ModelFile, CorruptedBytesAreRefusedOrHarmless) {
+  auto bytes = read_bytes(converted_fixture("v1_seqcls"));
+  auto path = scratch_dir() / "corrupt.gguf";
+  // Flip bytes across the header and metadata: each load either fails with a roformer::Error or
+  // (when the byte was inside a value) loads a model; it never crashes.
+  size_t refused = 0;
+  for (size_t at = 0; at < 6000; at += 37) {
+    std::string copy = bytes;
+    copy[at] = static_cast<char>(copy[at] ^ 0xA5);
+    write_bytes(path, copy);
+    try {
+      Model::load(path.string());
+    } catch (const Error& e) {
+      ++refused;
+      EXPECT_FALSE(std::string(e.what()).empty());
+    }
+  }
+  EXPECT_GT(refused, 10u);
+  std::string wrong_magic = bytes;
+  wrong_magic[0] = 'X';
+  write_bytes(path, wrong_magic);
+  EXPECT_NE(error_of([&] { Model::load(path.string()); }).find("magic"), std::string::npos);
+}
+
+TEST(ModelFile, MissingFileNamesThePath) {
+  auto message = error_of([] { Model::load("/nonexistent/model.gguf"); });
+  EXPECT_NE(message.find("/nonexistent/model.gguf"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace roformer::test
