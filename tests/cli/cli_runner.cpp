@@ -1,0 +1,104 @@
+#include "cli_runner.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace roformer::test {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() : path(fs::temp_directory_path() / ("roformer_cli_test_" + std::to_string(::getpid()))) {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
+
+void write_file(const fs::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+}  // namespace
+
+fs::path cli_scratch_dir() {
+  static const ScratchDir dir;
+  return dir.path;
+}
+
+std::string read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+std::string test_data(const std::string& relative) {
+  return std::string(ROFORMER_TEST_DATA) + "/" + relative;
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input) {
+  static int counter = 0;
+  const fs::path base = cli_scratch_dir() / ("run" + std::to_string(counter++));
+  const std::string in_path = base.string() + ".in", out_path = base.string() + ".out",
+                    err_path = base.string() + ".err";
+  write_file(in_path, input);
+
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (!std::freopen(in_path.c_str(), "rb", stdin) || !std::freopen(out_path.c_str(), "wb", stdout) ||
+        !std::freopen(err_path.c_str(), "wb", stderr)) {
+      ::_exit(127);
+    }
+    std::vector<char*> argv;
+    std::string binary = ROFORMER_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copies = args;
+    for (auto& arg : copies) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_text_file(out_path);
+  result.err = read_text_file(err_path);
+  return result;
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& out) {
+  std::vector<nlohmann::json> values;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (!line.empty()) values.push_back(nlohmann::json::parse(line));
+  }
+  return values;
+}
+
+std::string converted_fixture_model(const std::string& name) {
+  static std::map<std::string, std::string> converted;
+  if (auto it = converted.find(name); it != converted.end()) return it->second;
+  const std::string out = (cli_scratch_dir() / (name + ".gguf")).string();
+  const CliResult result = run_cli({"convert", test_data("fixtures/" + name), "-o", out});
+  if (result.exit_code != 0) throw std::runtime_error("roformer convert failed: " + result.err);
+  converted[name] = out;
+  return out;
+}
+
+}  // namespace roformer::test

@@ -1,0 +1,33 @@
+// Runs the `roformer` binary in a child process and captures what it prints.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace roformer::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs `roformer args...` with `input` on stdin; arguments are passed without a shell.
+CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
+
+// One JSON value per non-empty line of `out`.
+std::vector<nlohmann::json> json_lines(const std::string& out);
+
+// A folder of this process's own under the temp directory, removed at exit.
+std::filesystem::path cli_scratch_dir();
+
+// tests/data/fixtures/<name> converted once per process with `roformer convert`.
+std::string converted_fixture_model(const std::string& name);
+
+std::string test_data(const std::string& relative);
+std::string read_text_file(const std::string& path);
+
+}  // namespace roformer::test
