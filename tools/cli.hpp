@@ -22,6 +22,7 @@ Command add_convert(CLI::App& parent);
 Command add_info(CLI::App& parent);
 Command add_tokenize(CLI::App& parent);
 Command add_infer(CLI::App& parent);
+Command add_bench(CLI::App& parent);
 
 // Texts come as arguments, else one per line from --file or stdin; with --jsonl each line is an
 // object with "text" and an optional "text_pair".

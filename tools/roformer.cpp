@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   std::vector<roformer::cli::Command> commands = {
       roformer::cli::add_classify(app), roformer::cli::add_tokenize(app),
       roformer::cli::add_convert(app),  roformer::cli::add_info(app),
-      roformer::cli::add_infer(app),
+      roformer::cli::add_infer(app),    roformer::cli::add_bench(app),
   };
 
   try {
