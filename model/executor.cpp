@@ -1,5 +1,6 @@
 #include "model/executor.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/cpu_features.hpp"
@@ -76,10 +77,28 @@ void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
   }
 }
 
-// x: [rows, in] -> y: [rows, out], BLAS threads set by the caller.
+// x: [rows, in] -> y: [rows, out]. BLAS itself runs on one thread; with several threads each
+// takes a contiguous block of output columns (weight rows), so the engine's OpenMP team is the
+// only pool that ever runs and BLAS's own threads never compete with it. A column block does not
+// change the order of any element's sum (see kMinPieceMacs), so results do not depend on the
+// thread count.
 void apply_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                  size_t in) {
-  kernels::linear(x, linear.weight, linear.bias, y, rows, out, in);
+                  size_t in, int threads) {
+  constexpr size_t kColumnBlock = 16;  // a multiple of every sgemm kernel's column tile
+  // OpenBLAS sends products under about 2^19 multiply-adds to a small-matrix kernel that sums in
+  // another order; every piece (and so the whole) stays above that, and smaller GEMMs run on one
+  // thread, so no thread count changes which kernel computes an element.
+  constexpr size_t kMinPieceMacs = size_t(1) << 21;
+  const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
+  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
+  const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
+  parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
+    const size_t first = begin * kColumnBlock, last = std::min(out, end * kColumnBlock);
+    if (first >= last) return;
+    const float* bias = linear.bias ? linear.bias + first : nullptr;
+    kernels::linear(x, linear.weight + first * in, bias, y + first, /*ld_y=*/out, rows,
+                    last - first, in);
+  });
 }
 
 }  // namespace
@@ -142,7 +161,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   plan.pooled = layout.reserve(B * hidden);
   arena_.prepare(layout);
   ensure_rotary_table(plan.longest);
-  set_blas_threads(threads);
+  set_blas_threads(1);  // see apply_linear
 
   // Embeddings: word + token type, norm, optional projection to the hidden width.
   // emb: [tokens, embedding_size]
@@ -183,7 +202,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   float* spare = arena_.f32(plan.spare);
   norm_rows(emb, nullptr, w.embd_norm, emb, T, embedding);
   if (c.projects_embeddings()) {
-    apply_linear(w.embd_proj, emb, hidden_rows, T, hidden, embedding);
+    apply_linear(w.embd_proj, emb, hidden_rows, T, hidden, embedding, threads);
   } else {
     std::copy(emb, emb + T * hidden, hidden_rows);
   }
@@ -194,7 +213,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
   for (const LayerWeights& layer : w.layers) {
     // qkv: [tokens, 3 * hidden] = x Wqkv^T + b
-    apply_linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden);
+    apply_linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden, threads);
     // context: [tokens, hidden], one (sequence, head) per work item.
     parallel_items(B * heads, threads, [&](size_t item, int worker) {
       const size_t s = item / heads, h = item % heads;
@@ -217,12 +236,13 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
       k.attention(args);
     });
     // x = norm(context Wo^T + bo + x)
-    apply_linear(layer.attn_out, context, spare, T, hidden, hidden);
+    apply_linear(layer.attn_out, context, spare, T, hidden, hidden, threads);
     norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
     // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
-    apply_linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden);
+    apply_linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden,
+                 threads);
     bias_act_rows(ffn, layer.ffn_up.bias, T, inter, act);
-    apply_linear(layer.ffn_down, ffn, spare, T, hidden, inter);
+    apply_linear(layer.ffn_down, ffn, spare, T, hidden, inter, threads);
     norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
   }
 
@@ -243,7 +263,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   }
   if (c.has_pooler && options.pooler) {
     float* pooled = arena_.f32(plan.pooled);
-    apply_linear(Linear{w.pooler.weight, nullptr}, first, pooled, B, hidden, hidden);
+    apply_linear(Linear{w.pooler.weight, nullptr}, first, pooled, B, hidden, hidden, threads);
     k.bias_activation(pooled, w.pooler.bias, B, hidden,
                       parse_activation(c.pooler_activation, "pooler_activation"));
     for (size_t s = 0; s < B; ++s) {
@@ -258,20 +278,20 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     case HeadKind::kSequenceClassification: {
       // dense -> hidden_act -> out_proj on position 0
       float* dense = arena_.f32(plan.head_dense);
-      apply_linear(Linear{w.cls_dense.weight, nullptr}, first, dense, B, hidden, hidden);
+      apply_linear(Linear{w.cls_dense.weight, nullptr}, first, dense, B, hidden, hidden, threads);
       k.bias_activation(dense, w.cls_dense.bias, B, hidden, act);
-      apply_linear(w.cls_out, dense, head_out, B, labels, hidden);
+      apply_linear(w.cls_out, dense, head_out, B, labels, hidden, threads);
       for (size_t s = 0; s < B; ++s) {
         outputs[s].logits.assign(head_out + s * labels, head_out + (s + 1) * labels);
       }
       break;
     }
     case HeadKind::kTokenClassification:
-      apply_linear(w.cls_out, hidden_rows, head_out, T, labels, hidden);
+      apply_linear(w.cls_out, hidden_rows, head_out, T, labels, hidden, threads);
       per_token(head_out, labels, &SequenceOutput::logits);
       break;
     case HeadKind::kQuestionAnswering:
-      apply_linear(w.cls_out, hidden_rows, head_out, T, 2, hidden);
+      apply_linear(w.cls_out, hidden_rows, head_out, T, 2, hidden, threads);
       for (size_t s = 0; s < B; ++s) {
         for (size_t t = plan.starts[s]; t < plan.starts[s + 1]; ++t) {
           outputs[s].start_logits.push_back(head_out[t * 2]);
@@ -285,7 +305,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
         // transform: dense -> hidden_act -> LayerNorm, then the decoder tied to token_embd
         float* transformed = arena_.f32(plan.mlm_hidden);
         apply_linear(Linear{w.mlm_dense.weight, nullptr}, hidden_rows, transformed, T, embedding,
-                     hidden);
+                     hidden, threads);
         bias_act_rows(transformed, w.mlm_dense.bias, T, embedding, act);
         k.layer_norm(transformed, nullptr, w.mlm_norm.gain, w.mlm_norm.bias, transformed, T,
                      embedding, c.layer_norm_eps);
@@ -294,7 +314,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
         fail(ErrorCode::kUnsupported, "a RoFormer-v2 masked LM head needs embedding_size ",
              embedding, " equal to hidden_size ", hidden);
       }
-      apply_linear(Linear{w.token_embd, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding);
+      apply_linear(Linear{w.token_embd, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding,
+                   threads);
       per_token(head_out, vocab, &SequenceOutput::prediction_scores);
       break;
     }
