@@ -1,5 +1,6 @@
 #include "model/convert.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -112,6 +113,25 @@ void check_sinusoidal_table(const TensorData& table, const ModelConfig& c) {
     fail(ErrorCode::kUnsupported, "encoder.embed_positions.weight differs from the rotary "
          "sinusoidal table by ", worst, "; this checkpoint uses other position encodings");
   }
+}
+
+// A decoder stored beside the weights it is tied to must equal them: the model file keeps only the
+// original, so an untied decoder would be dropped silently. With no original, the copy must be 0
+// (a v2 head has no bias).
+void check_tied_copy(const TensorMap& tensors, const std::string& copy, const std::string& original) {
+  auto it = tensors.find(copy);
+  if (it == tensors.end()) return;
+  auto source = tensors.find(original);
+  const bool zero = std::all_of(it->second.values.begin(), it->second.values.end(),
+                                [](float v) { return v == 0.0f; });
+  if (source == tensors.end() ? zero
+                              : source->second.shape == it->second.shape &&
+                                    source->second.values == it->second.values) {
+    return;
+  }
+  fail(ErrorCode::kUnsupported, copy, " ", shape_text(it->second.shape), " differs from ",
+       source == tensors.end() ? "zero" : original + " " + shape_text(source->second.shape),
+       "; untied masked-LM decoders are not supported");
 }
 
 std::string folder_name(const fs::path& dir) {
@@ -305,8 +325,12 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
     consumed.insert(it->first);
   }
   // Tied copies of the word embeddings and the MLM bias: the model file keeps one of each.
-  for (const char* tied : {"cls.predictions.decoder.weight", "cls.predictions.decoder.bias"}) {
-    if (config.head == HeadKind::kMaskedLm && tensors.count(tied)) consumed.insert(tied);
+  if (config.head == HeadKind::kMaskedLm) {
+    check_tied_copy(tensors, "cls.predictions.decoder.weight", "embeddings.word_embeddings.weight");
+    check_tied_copy(tensors, "cls.predictions.decoder.bias", "cls.predictions.bias");
+    for (const char* tied : {"cls.predictions.decoder.weight", "cls.predictions.decoder.bias"}) {
+      if (tensors.count(tied)) consumed.insert(tied);
+    }
   }
 
   gguf::Writer writer;

@@ -18,6 +18,11 @@ struct Command {
 };
 
 Command add_classify(CLI::App& parent);
+Command add_fill_mask(CLI::App& parent);
+Command add_tag(CLI::App& parent);
+Command add_qa(CLI::App& parent);
+Command add_embed(CLI::App& parent);
+Command add_similarity(CLI::App& parent);
 Command add_convert(CLI::App& parent);
 Command add_info(CLI::App& parent);
 Command add_tokenize(CLI::App& parent);

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
 
   std::vector<roformer::cli::Command> commands = {
       roformer::cli::add_classify(app), roformer::cli::add_tokenize(app),
+      roformer::cli::add_fill_mask(app), roformer::cli::add_tag(app),
+      roformer::cli::add_qa(app),       roformer::cli::add_embed(app),
+      roformer::cli::add_similarity(app),
       roformer::cli::add_convert(app),  roformer::cli::add_info(app),
       roformer::cli::add_infer(app),    roformer::cli::add_bench(app),
   };

@@ -1,0 +1,136 @@
+// The public Session: classification, embeddings and raw ids; the other heads are in api_heads.cpp.
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "model/api/api_internal.hpp"
+#include "model/api/postprocess.hpp"
+
+namespace roformer::api {
+
+Session::Session(std::shared_ptr<const Model> model) {
+  if (!model) fail(ErrorCode::kInvalidArgument, "Session needs a loaded model, got null");
+  const auto& engine_model = model->impl().model;
+  impl_ = std::unique_ptr<Impl>(new Impl{model, engine_model, roformer::Session(engine_model)});
+}
+
+Session::~Session() = default;
+
+const Model& Session::model() const { return *impl_->owner; }
+
+namespace {
+
+std::vector<Classification> classify_inputs(Session::Impl& impl, const std::vector<TextInput>& inputs,
+                                            const RunOptions& run) {
+  const roformer::Model& model = *impl.model;
+  require_head(model, HeadKind::kSequenceClassification, "classify");
+  auto encodings = encode_inputs(model, inputs, run);
+  auto outputs = run_encodings(impl.session, encodings, run, roformer::RunOptions{});
+
+  const auto& labels = model.config().labels;
+  std::vector<Classification> results(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    Classification& result = results[i];
+    result.scores = softmax(outputs[i].logits.data(), outputs[i].logits.size());
+    result.label_index = top_k(result.scores, 1).at(0);
+    result.label = labels.at(result.label_index);
+    result.score = result.scores[result.label_index];
+  }
+  return results;
+}
+
+Tensor tensor(std::vector<float> values, std::vector<int64_t> shape) {
+  if (values.empty()) return {};
+  return {std::move(shape), std::move(values)};
+}
+
+}  // namespace
+
+std::vector<Classification> Session::classify(const std::vector<std::string>& texts,
+                                              const RunOptions& run) {
+  std::vector<TextInput> inputs;
+  for (const auto& text : texts) inputs.push_back({&text, nullptr});
+  return classify_inputs(*impl_, inputs, run);
+}
+
+std::vector<Classification> Session::classify_pairs(
+    const std::vector<std::pair<std::string, std::string>>& pairs, const RunOptions& run) {
+  std::vector<TextInput> inputs;
+  for (const auto& pair : pairs) inputs.push_back({&pair.first, &pair.second});
+  return classify_inputs(*impl_, inputs, run);
+}
+
+std::vector<std::vector<float>> Session::embed(const std::vector<std::string>& texts,
+                                               const EmbedOptions& options, const RunOptions& run) {
+  const roformer::Model& model = *impl_->model;
+  const size_t hidden = model.config().hidden_size;
+  if (options.pooling == Pooling::kPooler && !model.config().has_pooler) {
+    fail(ErrorCode::kUnsupported, model.path(), " has no pooler; use Pooling::kMean or kCls");
+  }
+  std::vector<TextInput> inputs;
+  for (const auto& text : texts) inputs.push_back({&text, nullptr});
+  auto encodings = encode_inputs(model, inputs, run);
+  roformer::RunOptions what;
+  what.head = false;
+  what.pooler = options.pooling == Pooling::kPooler;
+  what.last_hidden_state = options.pooling != Pooling::kPooler;
+  auto outputs = run_encodings(impl_->session, encodings, run, what);
+
+  std::vector<std::vector<float>> vectors(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& states = outputs[i].last_hidden_state;  // [length, hidden]
+    std::vector<double> sum(hidden, 0.0);
+    if (options.pooling == Pooling::kPooler) {
+      sum.assign(outputs[i].pooler_output.begin(), outputs[i].pooler_output.end());
+    } else if (options.pooling == Pooling::kCls) {
+      sum.assign(states.begin(), states.begin() + hidden);
+    } else {
+      const size_t length = states.size() / hidden;
+      for (size_t t = 0; t < length; ++t) {
+        for (size_t h = 0; h < hidden; ++h) sum[h] += states[t * hidden + h];
+      }
+      for (double& value : sum) value /= double(length);
+    }
+    double norm = 0.0;
+    for (double value : sum) norm += value * value;
+    const double scale = options.normalize && norm > 0.0 ? 1.0 / std::sqrt(norm) : 1.0;
+    vectors[i].resize(hidden);
+    for (size_t h = 0; h < hidden; ++h) vectors[i][h] = static_cast<float>(sum[h] * scale);
+  }
+  return vectors;
+}
+
+std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
+                                      const RawOptions& options) {
+  if (options.threads < 1) {
+    fail(ErrorCode::kInvalidArgument, "RawOptions::threads is ", options.threads, ", expected >= 1");
+  }
+  const ModelConfig& c = impl_->model->config();
+  std::vector<SequenceInput> batch;
+  for (const auto& input : inputs) {
+    batch.push_back({input.input_ids, input.token_type_ids, input.attention_mask});
+  }
+  roformer::RunOptions what;
+  what.threads = options.threads;
+  what.last_hidden_state = options.last_hidden_state;
+  what.head = options.head;
+  auto outputs = impl_->session.run(batch, what);
+
+  const int64_t hidden = c.hidden_size, labels = static_cast<int64_t>(c.labels.size());
+  std::vector<TokenOutput> results(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const int64_t length = static_cast<int64_t>(inputs[i].input_ids.size());
+    SequenceOutput& out = outputs[i];
+    TokenOutput& result = results[i];
+    result.last_hidden_state = tensor(std::move(out.last_hidden_state), {length, hidden});
+    result.pooler_output = tensor(std::move(out.pooler_output), {hidden});
+    const bool per_token = c.head == HeadKind::kTokenClassification;
+    result.logits = tensor(std::move(out.logits),
+                           per_token ? std::vector<int64_t>{length, labels} : std::vector<int64_t>{labels});
+    result.prediction_scores = tensor(std::move(out.prediction_scores), {length, c.vocab_size});
+    result.start_logits = tensor(std::move(out.start_logits), {length});
+    result.end_logits = tensor(std::move(out.end_logits), {length});
+  }
+  return results;
+}
+
+}  // namespace roformer::api

@@ -1,0 +1,290 @@
+// The C API: every function catches, records the message for roformer_last_error and returns a
+// status. This is the one place exceptions turn into codes.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "engine/error.hpp"
+#include "engine/include/roformer/roformer.h"
+#include "model/api/api_internal.hpp"
+
+struct roformer_model {
+  std::shared_ptr<const roformer::api::Model> model;
+};
+
+struct roformer_session {
+  roformer::api::Session session;
+};
+
+namespace {
+
+using roformer::ErrorCode;
+using roformer::fail;
+
+thread_local std::string last_error;
+
+roformer_status record(roformer_status status, const std::string& message) {
+  last_error = message;
+  return status;
+}
+
+// Runs body; any exception becomes a status and this thread's last error.
+template <typename Body>
+roformer_status guarded(Body&& body) {
+  try {
+    body();
+    return ROFORMER_OK;
+  } catch (const roformer::Error& e) {
+    return record(static_cast<roformer_status>(e.code()), e.what());
+  } catch (const std::bad_alloc&) {
+    return record(ROFORMER_INTERNAL, "out of memory");
+  } catch (const std::exception& e) {
+    return record(ROFORMER_INTERNAL, e.what());
+  } catch (...) {
+    return record(ROFORMER_INTERNAL, "unknown exception");
+  }
+}
+
+template <typename T>
+void require(const T* pointer, const char* name) {
+  if (pointer == nullptr) fail(ErrorCode::kInvalidArgument, name, " is NULL, expected a valid pointer");
+}
+
+roformer::api::RunOptions run_options(const roformer_run_options* options) {
+  roformer::api::RunOptions run;
+  if (options == nullptr) return run;
+  run.threads = options->threads;
+  run.batch_size = options->batch_size;
+  run.max_length = options->max_length;
+  run.truncate = options->truncate != 0;
+  return run;
+}
+
+std::vector<std::string> read_texts(const char* const* texts, size_t count, const char* name) {
+  require(texts, name);
+  std::vector<std::string> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (texts[i] == nullptr) fail(ErrorCode::kInvalidArgument, name, "[", i, "] is NULL, expected a string");
+    out.emplace_back(texts[i]);
+  }
+  return out;
+}
+
+// A malloc'ed copy the caller releases with roformer_free.
+template <typename T>
+T* copy_out(const std::vector<T>& values) {
+  auto* out = static_cast<T*>(std::malloc(std::max<size_t>(values.size(), 1) * sizeof(T)));
+  if (out == nullptr) throw std::bad_alloc();
+  if (!values.empty()) std::memcpy(out, values.data(), values.size() * sizeof(T));
+  return out;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* roformer_version(void) { return ROFORMER_VERSION; }
+
+const char* roformer_status_name(roformer_status status) {
+  return roformer::error_code_name(static_cast<ErrorCode>(status));
+}
+
+const char* roformer_last_error(void) { return last_error.c_str(); }
+
+void roformer_set_log_callback(roformer_log_callback callback, void* user_data, int max_level) {
+  if (callback == nullptr) {
+    roformer::api::set_log_callback(nullptr);
+    return;
+  }
+  roformer::api::set_log_callback(
+      [callback, user_data](roformer::api::LogLevel level, const std::string& message) {
+        callback(static_cast<int>(level), message.c_str(), user_data);
+      },
+      static_cast<roformer::api::LogLevel>(std::clamp(max_level, 0, 3)));
+}
+
+roformer_status roformer_model_load(const char* path, roformer_model** out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(path, "path");
+    auto model = roformer::api::Model::load(path);
+    *out = new roformer_model{std::move(model)};
+  });
+}
+
+void roformer_model_free(roformer_model* model) { delete model; }
+
+roformer_status roformer_model_head(const roformer_model* model, int* head) {
+  return guarded([&] {
+    require(model, "model");
+    require(head, "head");
+    *head = static_cast<int>(model->model->info().head);
+  });
+}
+
+roformer_status roformer_model_hidden_size(const roformer_model* model, size_t* size) {
+  return guarded([&] {
+    require(model, "model");
+    require(size, "size");
+    *size = static_cast<size_t>(model->model->info().hidden_size);
+  });
+}
+
+roformer_status roformer_model_label_count(const roformer_model* model, size_t* count) {
+  return guarded([&] {
+    require(model, "model");
+    require(count, "count");
+    *count = model->model->info().labels.size();
+  });
+}
+
+roformer_status roformer_model_label(const roformer_model* model, size_t index, const char** label) {
+  return guarded([&] {
+    require(model, "model");
+    require(label, "label");
+    const auto& labels = model->model->info().labels;
+    if (index >= labels.size()) {
+      fail(ErrorCode::kInvalidArgument, "label index ", index, " is out of range, the model has ",
+           labels.size(), " labels");
+    }
+    *label = labels[index].c_str();
+  });
+}
+
+roformer_status roformer_tokenize(const roformer_model* model, const char* text, size_t max_length,
+                                  int32_t** ids, size_t* count) {
+  return guarded([&] {
+    require(ids, "ids");
+    *ids = nullptr;
+    require(model, "model");
+    require(text, "text");
+    require(count, "count");
+    auto tokens = model->model->tokenize(text, max_length);
+    *ids = copy_out(tokens.input_ids);
+    *count = tokens.input_ids.size();
+  });
+}
+
+roformer_status roformer_session_create(const roformer_model* model, roformer_session** out) {
+  return guarded([&] {
+    require(out, "out");
+    *out = nullptr;
+    require(model, "model");
+    *out = new roformer_session{roformer::api::Session(model->model)};
+  });
+}
+
+void roformer_session_free(roformer_session* session) { delete session; }
+
+roformer_run_options roformer_run_options_default(void) {
+  const roformer::api::RunOptions defaults;
+  return {defaults.threads, defaults.batch_size, defaults.max_length, defaults.truncate ? 1 : 0};
+}
+
+roformer_status roformer_classify(roformer_session* session, const char* const* texts,
+                                  const char* const* text_pairs, size_t count,
+                                  const roformer_run_options* options, size_t* label_indices,
+                                  float* scores) {
+  return guarded([&] {
+    require(session, "session");
+    require(label_indices, "label_indices");
+    auto firsts = read_texts(texts, count, "texts");
+    std::vector<roformer::api::Classification> results;
+    if (text_pairs == nullptr) {
+      results = session->session.classify(firsts, run_options(options));
+    } else {
+      auto seconds = read_texts(text_pairs, count, "text_pairs");
+      std::vector<std::pair<std::string, std::string>> pairs;
+      for (size_t i = 0; i < count; ++i) pairs.emplace_back(std::move(firsts[i]), std::move(seconds[i]));
+      results = session->session.classify_pairs(pairs, run_options(options));
+    }
+    for (size_t i = 0; i < results.size(); ++i) {
+      label_indices[i] = results[i].label_index;
+      if (scores == nullptr) continue;
+      const size_t labels = results[i].scores.size();
+      std::memcpy(scores + i * labels, results[i].scores.data(), labels * sizeof(float));
+    }
+  });
+}
+
+roformer_status roformer_embed(roformer_session* session, const char* const* texts, size_t count,
+                               int pooling, int normalize, const roformer_run_options* options,
+                               float* embeddings) {
+  return guarded([&] {
+    require(session, "session");
+    require(embeddings, "embeddings");
+    if (pooling < 0 || pooling > 2) {
+      fail(ErrorCode::kInvalidArgument, "pooling is ", pooling, ", expected 0 (mean), 1 (cls) or 2 (pooler)");
+    }
+    roformer::api::EmbedOptions embed;
+    embed.pooling = static_cast<roformer::api::Pooling>(pooling);
+    embed.normalize = normalize != 0;
+    auto vectors = session->session.embed(read_texts(texts, count, "texts"), embed, run_options(options));
+    for (size_t i = 0; i < vectors.size(); ++i) {
+      std::memcpy(embeddings + i * vectors[i].size(), vectors[i].data(), vectors[i].size() * sizeof(float));
+    }
+  });
+}
+
+roformer_status roformer_answer(roformer_session* session, const char* question, const char* context,
+                                const roformer_run_options* options, char** text, int32_t* start,
+                                int32_t* end, float* score) {
+  return guarded([&] {
+    require(text, "text");
+    *text = nullptr;
+    require(session, "session");
+    require(question, "question");
+    require(context, "context");
+    require(start, "start");
+    require(end, "end");
+    require(score, "score");
+    auto answers = session->session.answer({{question, context}}, {}, run_options(options));
+    const auto& answer = answers.at(0);
+    std::vector<char> bytes(answer.text.begin(), answer.text.end());
+    bytes.push_back('\0');
+    *text = copy_out(bytes);
+    *start = answer.start;
+    *end = answer.end;
+    *score = answer.score;
+  });
+}
+
+roformer_status roformer_run_ids(roformer_session* session, const int32_t* input_ids,
+                                 const int32_t* token_type_ids, const uint8_t* attention_mask,
+                                 size_t length, float** values, size_t* count) {
+  return guarded([&] {
+    require(values, "values");
+    *values = nullptr;
+    require(session, "session");
+    require(input_ids, "input_ids");
+    require(count, "count");
+    roformer::api::TokenInput input;
+    input.input_ids.assign(input_ids, input_ids + length);
+    if (token_type_ids) input.token_type_ids.assign(token_type_ids, token_type_ids + length);
+    if (attention_mask) input.attention_mask.assign(attention_mask, attention_mask + length);
+    const auto head = session->session.model().info().head;
+    roformer::api::RawOptions raw;
+    raw.last_hidden_state = head == roformer::api::Head::kNone;
+    auto output = session->session.run({input}, raw).at(0);
+    std::vector<float> result;
+    switch (head) {
+      case roformer::api::Head::kNone: result = std::move(output.last_hidden_state.values); break;
+      case roformer::api::Head::kSequenceClassification:
+      case roformer::api::Head::kTokenClassification: result = std::move(output.logits.values); break;
+      case roformer::api::Head::kMaskedLm: result = std::move(output.prediction_scores.values); break;
+      case roformer::api::Head::kQuestionAnswering:
+        result = std::move(output.start_logits.values);
+        result.insert(result.end(), output.end_logits.values.begin(), output.end_logits.values.end());
+        break;
+    }
+    *values = copy_out(result);
+    *count = result.size();
+  });
+}
+
+void roformer_free(void* buffer) { std::free(buffer); }
+
+}  // extern "C"

@@ -1,0 +1,70 @@
+// roformer embed: one sentence embedding per text, as JSON lines or a .npy matrix.
+#include <cstdio>
+#include <fstream>
+
+#include "engine/error.hpp"
+#include "tools/cli.hpp"
+#include "tools/embedding.hpp"
+
+namespace roformer::cli {
+namespace {
+
+struct EmbedOptions {
+  TextInputOptions input;
+  std::string model;
+  std::string npy;
+  EmbeddingOptions embedding;
+};
+
+// NumPy's .npy format, version 1.0: magic, header length, a Python dict literal padded with
+// spaces so the data starts at a multiple of 64 bytes, then little-endian float32 rows.
+void write_npy(const std::string& path, const std::vector<std::vector<float>>& rows, size_t width) {
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                       std::to_string(rows.size()) + ", " + std::to_string(width) + "), }";
+  const size_t preamble = 10;  // 6 magic + 2 version + 2 header length
+  header.append(63 - (preamble + header.size()) % 64, ' ');
+  header.push_back('\n');
+  std::ofstream out(path, std::ios::binary);
+  if (!out) fail(ErrorCode::kIo, "cannot write ", path);
+  const uint16_t header_length = static_cast<uint16_t>(header.size());
+  const char lengths[2] = {static_cast<char>(header_length & 0xFF),
+                           static_cast<char>(header_length >> 8)};
+  out.write("\x93NUMPY\x01\x00", 8);
+  out.write(lengths, 2);
+  out << header;
+  for (const auto& row : rows) {
+    out.write(reinterpret_cast<const char*>(row.data()),
+              static_cast<std::streamsize>(row.size() * sizeof(float)));
+  }
+  if (!out.flush()) fail(ErrorCode::kIo, "cannot write ", path);
+}
+
+int run_embed(const EmbedOptions& options) {
+  auto model = Model::load(resolve_model_path(options.model));
+  auto items = read_text_inputs(options.input);
+  auto embeddings = embed_texts(model, items, options.embedding);
+  if (!options.npy.empty()) {
+    write_npy(options.npy, embeddings, static_cast<size_t>(model->config().hidden_size));
+    return 0;
+  }
+  for (const auto& embedding : embeddings) {
+    std::puts(json_line({{"embedding", embedding}}).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_embed(CLI::App& parent) {
+  auto options = std::make_shared<EmbedOptions>();
+  auto* command = parent.add_subcommand(
+      "embed", "Sentence embeddings; one JSON object {embedding: [...]} per text, or a "
+               "[texts, hidden] float32 matrix with --npy");
+  add_text_input_options(*command, options->input);
+  add_model_option(*command, options->model, /*required=*/false);
+  command->add_option("--npy", options->npy, "Write the embeddings to this .npy file instead");
+  add_embedding_options(*command, options->embedding);
+  return {command, [options] { return run_embed(*options); }};
+}
+
+}  // namespace roformer::cli

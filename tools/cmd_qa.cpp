@@ -1,0 +1,148 @@
+// roformer qa: extractive question answering; the best answer span within the context.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+#include "engine/error.hpp"
+#include "model/heads/answer_span.hpp"
+#include "model/heads/text_span.hpp"
+#include "tools/cli.hpp"
+#include "tools/run_batches.hpp"
+
+namespace roformer::cli {
+namespace {
+
+struct QaOptions {
+  std::string question;
+  std::string context;
+  TextInputOptions input;
+  std::string model;
+  int max_answer_length = 30;
+  int threads = 1;
+  int batch_size = 32;
+  int max_length = 0;
+};
+
+// One {"question", "context"} object (or {"text", "text_pair"}) per non-blank line.
+void read_pairs(std::istream& in, const std::string& source, std::vector<TextItem>& items) {
+  std::string line;
+  for (size_t line_number = 1; std::getline(in, line); ++line_number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json object;
+    try {
+      object = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(ErrorCode::kBadInput, source, " line ", line_number, ": invalid JSON (", e.what(), ")");
+    }
+    const char* question = object.contains("question") ? "question" : "text";
+    const char* context = object.contains("context") ? "context" : "text_pair";
+    if (!object.is_object() || !object.contains(question) || !object[question].is_string() ||
+        !object.contains(context) || !object[context].is_string()) {
+      fail(ErrorCode::kBadInput, source, " line ", line_number,
+           ": expected an object with string \"question\" and \"context\" fields");
+    }
+    items.push_back({object[question].get<std::string>(), object[context].get<std::string>()});
+  }
+}
+
+// --question/--context, two TEXT arguments (question, context), or JSON lines from arguments
+// (--jsonl), --file or stdin.
+std::vector<TextItem> read_questions(const QaOptions& options) {
+  const TextInputOptions& input = options.input;
+  const bool direct = !options.question.empty() || !options.context.empty();
+  if (direct) {
+    if (options.question.empty() || options.context.empty() || !input.texts.empty() ||
+        !input.file.empty()) {
+      fail(ErrorCode::kInvalidArgument, "give --question and --context together, without TEXT "
+           "arguments or --file");
+    }
+    return {{options.question, options.context}};
+  }
+  std::vector<TextItem> items;
+  if (!input.texts.empty()) {
+    if (!input.file.empty()) fail(ErrorCode::kInvalidArgument, "give texts as arguments or --file, not both");
+    if (input.jsonl) {
+      for (const auto& text : input.texts) {
+        std::istringstream in(text);
+        read_pairs(in, "argument", items);
+      }
+      return items;
+    }
+    if (input.texts.size() != 2) {
+      fail(ErrorCode::kInvalidArgument, "qa takes 2 TEXT arguments (question, context), got ",
+           input.texts.size(), "; use --question/--context or --jsonl for more");
+    }
+    return {{input.texts[0], input.texts[1]}};
+  }
+  if (!input.file.empty() && input.file != "-") {
+    std::ifstream in(input.file, std::ios::binary);
+    if (!in) fail(ErrorCode::kIo, "cannot open ", input.file);
+    read_pairs(in, input.file, items);
+    return items;
+  }
+  if (input.file.empty() && isatty(STDIN_FILENO)) {
+    fail(ErrorCode::kInvalidArgument, "no input: pass --question and --context, or pipe JSON lines "
+         "with question and context on stdin");
+  }
+  read_pairs(std::cin, "stdin", items);
+  return items;
+}
+
+int run_qa(const QaOptions& options) {
+  auto items = read_questions(options);
+  auto model = Model::load(resolve_model_path(options.model));
+  require_head(*model, HeadKind::kQuestionAnswering, "qa");
+  EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
+
+  Session session(model);
+  RunOptions run_options;
+  run_options.threads = options.threads;
+  run_options.pooler = false;
+  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "qa");
+
+  for (size_t i = 0; i < items.size(); ++i) {
+    auto span = heads::best_answer_span(encoded.encodings[i], outputs[i].start_logits,
+                                        outputs[i].end_logits,
+                                        static_cast<size_t>(options.max_answer_length));
+    if (!span) {
+      std::puts(json_line({{"answer", nullptr}, {"start", nullptr}, {"end", nullptr}, {"score", 0.0}})
+                    .c_str());
+      continue;
+    }
+    std::puts(json_line({{"answer", heads::code_point_substring(*items[i].pair, span->start, span->end)},
+                         {"start", span->start},
+                         {"end", span->end},
+                         {"score", span->score}})
+                  .c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_qa(CLI::App& parent) {
+  auto options = std::make_shared<QaOptions>();
+  auto* command = parent.add_subcommand(
+      "qa", "Answer questions from a context with a question-answering model; one JSON object "
+            "per question: {answer, start, end, score}, [start, end) in code points of the context");
+  command->add_option("-q,--question", options->question, "The question");
+  command->add_option("-c,--context", options->context, "The text holding the answer");
+  command->add_option("text", options->input.texts,
+                      "QUESTION CONTEXT, or with --jsonl JSON objects {question, context}");
+  command->add_option("-f,--file", options->input.file,
+                      "Read JSON lines {question, context} from this file ('-' = stdin)");
+  command->add_flag("--jsonl", options->input.jsonl,
+                    "TEXT arguments are JSON objects {question, context} (file and stdin input "
+                    "always are)");
+  add_model_option(*command, options->model, /*required=*/false);
+  command->add_option("--max-answer-length", options->max_answer_length,
+                      "Longest answer in tokens")
+      ->check(CLI::Range(1, 1 << 20))
+      ->default_str("30");
+  add_run_options(*command, options->threads, options->batch_size, options->max_length);
+  return {command, [options] { return run_qa(*options); }};
+}
+
+}  // namespace roformer::cli
