@@ -34,6 +34,7 @@ list(TRANSFORM ROFORMER_STATIC_SYSTEM_LIBS PREPEND "-l" OUTPUT_VARIABLE ROFORMER
 list(JOIN ROFORMER_PC_PRIVATE_LIBS " " ROFORMER_PC_PRIVATE_LIBS)
 # Relocatable: the prefix is found from where the .pc file lies, so --prefix at install time works.
 file(RELATIVE_PATH ROFORMER_PC_TO_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(REGEX REPLACE "/$" "" ROFORMER_PC_TO_PREFIX "${ROFORMER_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/roformer.pc.in ${PROJECT_BINARY_DIR}/roformer.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/roformer.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
