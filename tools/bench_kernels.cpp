@@ -1,5 +1,5 @@
 // Micro-benchmarks of the kernels on the best ISA this CPU runs (or ROFORMER_ISA): linear through
-// OpenBLAS, layer_norm, GELU and the fused attention, with rate counters "flops" (FLOP/s) and
+// OpenBLAS and over packed weights, layer_norm, GELU and the fused attention, with rate counters "flops" (FLOP/s) and
 // "bytes" (bytes moved per second). Build with -DROFORMER_BUILD_BENCHMARKS=ON; run single-threaded
 // as the kernels are: OPENBLAS_NUM_THREADS=1 build/tools/bench_kernels.
 #include <benchmark/benchmark.h>
@@ -12,6 +12,7 @@
 #include "engine/cpu_features.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/kernels.hpp"
+#include "kernels/packed_gemm.hpp"
 
 namespace {
 
@@ -39,10 +40,34 @@ void BM_Linear(benchmark::State& state) {
   state.counters["flops"] =
       benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_Linear)
-    ->ArgsProduct({{1, 16, 128}, {768}, {768}})
-    ->ArgsProduct({{1, 16, 128}, {3072}, {768}})
-    ->ArgNames({"m", "n", "k"});
+// Rows from one token to a batch of short texts, at the widths of RoFormer-base.
+#define ROFORMER_LINEAR_SHAPES                           \
+  ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {768}, {768}})    \
+      ->ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {3072}, {768}}) \
+      ->ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {768}, {3072}}) \
+      ->ArgNames({"m", "n", "k"})
+BENCHMARK(BM_Linear)->ROFORMER_LINEAR_SHAPES;
+
+// args: m, n, k. The same product through our kernel over weights packed once (not timed):
+// compare with BM_Linear at equal m to see where OpenBLAS stops losing (the crossover).
+void BM_LinearPacked(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t m = state.range(0), n = state.range(1), k = state.range(2);
+  const std::vector<float> x = random_floats(m * k, 1), w = random_floats(n * k, 2),
+                           bias = random_floats(n, 3);
+  std::vector<float> packed(roformer::kernels::packed_floats(n, k) + 16), y(m * n);
+  float* aligned = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64 / 4;
+  roformer::kernels::pack_weights(w.data(), n, k, aligned);
+  for (auto _ : state) {
+    table.linear_packed(x.data(), k, aligned, bias.data(), y.data(), n, m, n, k, 0,
+                        roformer::kernels::packed_panels(n));
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["flops"] =
+      benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+BENCHMARK(BM_LinearPacked)->ROFORMER_LINEAR_SHAPES;
 
 // args: rows, n. Reads x and residual, writes y: 12 bytes per element.
 void BM_LayerNorm(benchmark::State& state) {

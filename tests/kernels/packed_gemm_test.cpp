@@ -1,0 +1,128 @@
+// linear_packed on every ISA: bit-identical to the scalar reference (the summation order is part
+// of the contract), close to a double loop, column ranges and row counts that break vector code,
+// unaligned x and y with guard zones, and the same bits for a row alone or among others.
+#include "kernels/packed_gemm.hpp"
+
+#include "kernel_test_util.hpp"
+
+namespace roformer::kernels::testing {
+namespace {
+
+// Per output, relative to sqrt(k): inputs in [-1, 1], k products summed in float.
+constexpr double kPackedToleranceScale = 2e-6;
+
+class PackedGemmTest : public ::testing::TestWithParam<Isa> {};
+
+struct Problem {
+  size_t m, n, k, ld_x, ld_y;
+  std::vector<float> w, bias;
+  AlignedBuffer packed;
+  GuardedBuffer x;
+
+  Problem(size_t m_, size_t n_, size_t k_, std::mt19937& rng)
+      : m(m_), n(n_), k(k_), ld_x(k_ + 3), ld_y(n_ + 5), w(n_ * k_), bias(n_),
+        packed(packed_floats(n_, k_)), x(m_ * (k_ + 3)) {
+    fill_uniform(w.data(), w.size(), rng, -1.0f, 1.0f);
+    fill_uniform(bias.data(), n, rng, -1.0f, 1.0f);
+    fill_uniform(x.data(), m * ld_x, rng, -1.0f, 1.0f);
+    pack_weights(w.data(), n, k, packed.data());
+  }
+};
+
+TEST_P(PackedGemmTest, BitIdenticalToScalarAndCloseToDouble) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  const KernelTable* reference = kernel_table(Isa::kScalar);
+  std::mt19937 rng(31);
+  MaxError error("linear_packed", GetParam());
+  for (size_t m : {0, 1, 2, 5, 6, 7, 11, 12, 13, 25}) {
+    for (size_t n : {1, 8, 15, 16, 17, 33, 48}) {
+      for (size_t k : {1, 7, 64, 100}) {
+        for (bool with_bias : {true, false}) {
+          Problem problem(m, n, k, rng);
+          const float* bias = with_bias ? problem.bias.data() : nullptr;
+          GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
+          table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), bias,
+                               y.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+          reference->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), bias,
+                                   expected.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+          ASSERT_TRUE(y.guard_intact()) << "m " << m << " n " << n << " k " << k;
+          const double tolerance = kPackedToleranceScale * std::sqrt(double(k));
+          for (size_t i = 0; i < m; ++i) {
+            for (size_t j = 0; j < problem.ld_y; ++j) {
+              const float got = y[i * problem.ld_y + j];
+              if (j >= n) {  // the gap between rows is never written
+                ASSERT_EQ(got, GuardedBuffer::kSentinel) << "row " << i << " column " << j;
+                continue;
+              }
+              ASSERT_EQ(got, expected[i * problem.ld_y + j])
+                  << "m " << m << " n " << n << " k " << k << " row " << i << " column " << j;
+              double sum = with_bias ? problem.bias[j] : 0.0;
+              for (size_t p = 0; p < k; ++p) {
+                sum += double(problem.x[i * problem.ld_x + p]) * problem.w[j * k + p];
+              }
+              ASSERT_LE(error.add(got, sum), tolerance) << "m " << m << " n " << n << " k " << k;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST_P(PackedGemmTest, PanelRangesTileTheOutput) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  std::mt19937 rng(32);
+  const size_t m = 9, n = 70, k = 40;
+  Problem problem(m, n, k, rng);
+  GuardedBuffer whole(m * problem.ld_y), pieces(m * problem.ld_y);
+  const size_t panels = packed_panels(n);
+  table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), problem.bias.data(),
+                       whole.data(), problem.ld_y, m, n, k, 0, panels);
+  for (size_t begin = 0; begin < panels; begin += 2) {
+    table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
+                         problem.bias.data(), pieces.data(), problem.ld_y, m, n, k, begin,
+                         std::min(panels, begin + 2));
+  }
+  for (size_t i = 0; i < m * problem.ld_y; ++i) ASSERT_EQ(whole[i], pieces[i]) << i;
+  EXPECT_TRUE(pieces.guard_intact());
+}
+
+TEST_P(PackedGemmTest, ARowGetsTheSameBitsAloneOrAmongOthers) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  std::mt19937 rng(33);
+  const size_t m = 29, n = 48, k = 256;
+  Problem problem(m, n, k, rng);
+  GuardedBuffer together(m * problem.ld_y);
+  table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), problem.bias.data(),
+                       together.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+  for (size_t row = 0; row < m; ++row) {
+    GuardedBuffer alone(problem.ld_y);
+    table->linear_packed(problem.x.data() + row * problem.ld_x, problem.ld_x,
+                         problem.packed.data(), problem.bias.data(), alone.data(), problem.ld_y,
+                         1, n, k, 0, packed_panels(n));
+    for (size_t j = 0; j < n; ++j) ASSERT_EQ(alone[j], together[row * problem.ld_y + j]) << row;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllIsas, PackedGemmTest, ::testing::ValuesIn(all_isas()),
+                         isa_param_name);
+
+TEST(PackWeightsTest, PanelsHoldColumnsAndZeroPadding) {
+  const size_t n = 19, k = 3;
+  std::vector<float> w(n * k), packed(packed_floats(n, k), -1.0f);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = float(i);
+  pack_weights(w.data(), n, k, packed.data());
+  ASSERT_EQ(packed.size(), 2 * k * kPackedPanel);
+  for (size_t panel = 0; panel < 2; ++panel) {
+    for (size_t p = 0; p < k; ++p) {
+      for (size_t c = 0; c < kPackedPanel; ++c) {
+        const size_t column = panel * kPackedPanel + c;
+        const float want = column < n ? w[column * k + p] : 0.0f;
+        EXPECT_EQ(packed[(panel * k + p) * kPackedPanel + c], want);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace roformer::kernels::testing
