@@ -1,8 +1,11 @@
-// The public Session's fill-mask, tagging and question answering: run the head, then turn its
-// scores into tokens, spans and answers (postprocess.hpp).
+// The public Session's fill-mask, tagging and question answering: run the head, then the shared
+// post-processing of model/heads/ (the same the command line uses).
 #include "engine/error.hpp"
 #include "model/api/api_internal.hpp"
-#include "model/api/postprocess.hpp"
+#include "model/heads/answer_span.hpp"
+#include "model/heads/entities.hpp"
+#include "model/heads/fill_mask.hpp"
+#include "model/heads/text_span.hpp"
 
 namespace roformer::api {
 
@@ -11,7 +14,9 @@ std::vector<std::vector<MaskResult>> Session::fill_mask(const std::vector<std::s
                                                         const RunOptions& run) {
   const roformer::Model& model = *impl_->model;
   require_head(model, HeadKind::kMaskedLm, "fill_mask");
-  if (options.top_k < 1) fail(ErrorCode::kInvalidArgument, "FillMaskOptions::top_k is ", options.top_k, ", expected >= 1");
+  if (options.top_k < 1) {
+    fail(ErrorCode::kInvalidArgument, "FillMaskOptions::top_k is ", options.top_k, ", expected >= 1");
+  }
   const auto mask_id = model.tokenizer().id_of("[MASK]");
   if (!mask_id) fail(ErrorCode::kBadModel, model.path(), ": the vocabulary has no [MASK] token");
 
@@ -23,15 +28,14 @@ std::vector<std::vector<MaskResult>> Session::fill_mask(const std::vector<std::s
   const size_t vocab = model.config().vocab_size;
   std::vector<std::vector<MaskResult>> results(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
-    const auto& ids = encodings[i].input_ids;
-    for (size_t position = 0; position < ids.size(); ++position) {
-      if (ids[position] != *mask_id) continue;
+    for (const heads::MaskFill& fill :
+         heads::fill_masks(encodings[i].input_ids, outputs[i].prediction_scores, vocab, *mask_id,
+                           static_cast<size_t>(options.top_k))) {
       MaskResult mask;
-      mask.position = position;
-      auto scores = softmax(outputs[i].prediction_scores.data() + position * vocab, vocab);
-      for (size_t id : top_k(scores, static_cast<size_t>(options.top_k))) {
-        const auto token_id = static_cast<int32_t>(id);
-        mask.predictions.push_back({token_id, model.tokenizer().token(token_id), scores[id]});
+      mask.position = fill.position;
+      for (const heads::TokenCandidate& candidate : fill.candidates) {
+        mask.predictions.push_back(
+            {candidate.id, model.tokenizer().token(candidate.id), candidate.score});
       }
       results[i].push_back(std::move(mask));
     }
@@ -51,20 +55,15 @@ std::vector<TagResult> Session::tag(const std::vector<std::string>& texts, const
   const auto& labels = model.config().labels;
   std::vector<TagResult> results(texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
-    const Encoding& encoding = encodings[i];
-    std::vector<TokenTag> tags;
-    for (size_t t = 0; t < encoding.input_ids.size(); ++t) {
-      const auto [start, end] = encoding.offsets[t];
-      if (start < 0) continue;  // [CLS], [SEP]
-      auto scores = softmax(outputs[i].logits.data() + t * labels.size(), labels.size());
-      const size_t best = top_k(scores, 1).at(0);
-      tags.push_back({labels[best], scores[best], start, end});
-      results[i].tokens.push_back({encoding.tokens[t], labels[best], scores[best], start, end});
+    auto words = heads::tag_words(encodings[i], outputs[i].logits, labels.size());
+    for (const heads::TaggedWord& word : words) {
+      results[i].words.push_back({heads::code_point_substring(texts[i], word.start, word.end),
+                                  labels.at(word.label), word.score, word.start, word.end});
     }
     if (!options.aggregate) continue;
-    for (const TagSpan& span : aggregate_tags(tags)) {
-      results[i].entities.push_back({span.label, code_point_slice(texts[i], span.start, span.end),
-                                     span.score, span.start, span.end});
+    for (heads::Entity& entity : heads::group_entities(words, labels, texts[i])) {
+      results[i].entities.push_back({std::move(entity.label), std::move(entity.text), entity.score,
+                                     entity.start, entity.end});
     }
   }
   return results;
@@ -85,25 +84,15 @@ std::vector<Answer> Session::answer(const std::vector<std::pair<std::string, std
 
   std::vector<Answer> answers(questions.size());
   for (size_t i = 0; i < questions.size(); ++i) {
-    const Encoding& encoding = encodings[i];
-    // The context is the pair's second text: after the first [SEP], specials excluded.
-    std::vector<bool> in_context(encoding.input_ids.size(), false);
-    bool after_separator = false;
-    for (size_t t = 0; t < in_context.size(); ++t) {
-      if (encoding.offsets[t].first < 0) {
-        after_separator = after_separator || t > 0;
-        continue;
-      }
-      in_context[t] = after_separator;
-    }
-    const SpanChoice span = best_span(outputs[i].start_logits, outputs[i].end_logits, in_context,
-                                      static_cast<size_t>(options.max_answer_tokens));
-    if (!span.found) continue;
+    auto span = heads::best_answer_span(encodings[i], outputs[i].start_logits,
+                                        outputs[i].end_logits,
+                                        static_cast<size_t>(options.max_answer_tokens));
+    if (!span) continue;
     Answer& answer = answers[i];
-    answer.start = encoding.offsets[span.start].first;
-    answer.end = encoding.offsets[span.end].second;
-    answer.score = span.score;
-    answer.text = code_point_slice(questions[i].second, answer.start, answer.end);
+    answer.start = span->start;
+    answer.end = span->end;
+    answer.score = span->score;
+    answer.text = heads::code_point_substring(questions[i].second, span->start, span->end);
   }
   return answers;
 }

@@ -1,9 +1,10 @@
 // The public Session: classification, embeddings and raw ids; the other heads are in api_heads.cpp.
-#include <cmath>
+#include <algorithm>
 
 #include "engine/error.hpp"
 #include "model/api/api_internal.hpp"
-#include "model/api/postprocess.hpp"
+#include "model/heads/softmax.hpp"
+#include "model/heads/pooling.hpp"
 
 namespace roformer::api {
 
@@ -30,8 +31,9 @@ std::vector<Classification> classify_inputs(Session::Impl& impl, const std::vect
   std::vector<Classification> results(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
     Classification& result = results[i];
-    result.scores = softmax(outputs[i].logits.data(), outputs[i].logits.size());
-    result.label_index = top_k(result.scores, 1).at(0);
+    result.scores = heads::softmax(outputs[i].logits.data(), outputs[i].logits.size());
+    result.label_index = static_cast<size_t>(
+        std::max_element(result.scores.begin(), result.scores.end()) - result.scores.begin());
     result.label = labels.at(result.label_index);
     result.score = result.scores[result.label_index];
   }
@@ -62,39 +64,19 @@ std::vector<Classification> Session::classify_pairs(
 std::vector<std::vector<float>> Session::embed(const std::vector<std::string>& texts,
                                                const EmbedOptions& options, const RunOptions& run) {
   const roformer::Model& model = *impl_->model;
-  const size_t hidden = model.config().hidden_size;
-  if (options.pooling == Pooling::kPooler && !model.config().has_pooler) {
-    fail(ErrorCode::kUnsupported, model.path(), " has no pooler; use Pooling::kMean or kCls");
-  }
+  const heads::Pooling pooling = options.pooling == Pooling::kPooler ? heads::Pooling::kPooler
+                                 : options.pooling == Pooling::kCls  ? heads::Pooling::kCls
+                                                                     : heads::Pooling::kMean;
+  const roformer::RunOptions what = heads::run_options_for(pooling, model.config(), run.threads);
   std::vector<TextInput> inputs;
   for (const auto& text : texts) inputs.push_back({&text, nullptr});
   auto encodings = encode_inputs(model, inputs, run);
-  roformer::RunOptions what;
-  what.head = false;
-  what.pooler = options.pooling == Pooling::kPooler;
-  what.last_hidden_state = options.pooling != Pooling::kPooler;
   auto outputs = run_encodings(impl_->session, encodings, run, what);
 
   std::vector<std::vector<float>> vectors(outputs.size());
   for (size_t i = 0; i < outputs.size(); ++i) {
-    const auto& states = outputs[i].last_hidden_state;  // [length, hidden]
-    std::vector<double> sum(hidden, 0.0);
-    if (options.pooling == Pooling::kPooler) {
-      sum.assign(outputs[i].pooler_output.begin(), outputs[i].pooler_output.end());
-    } else if (options.pooling == Pooling::kCls) {
-      sum.assign(states.begin(), states.begin() + hidden);
-    } else {
-      const size_t length = states.size() / hidden;
-      for (size_t t = 0; t < length; ++t) {
-        for (size_t h = 0; h < hidden; ++h) sum[h] += states[t * hidden + h];
-      }
-      for (double& value : sum) value /= double(length);
-    }
-    double norm = 0.0;
-    for (double value : sum) norm += value * value;
-    const double scale = options.normalize && norm > 0.0 ? 1.0 / std::sqrt(norm) : 1.0;
-    vectors[i].resize(hidden);
-    for (size_t h = 0; h < hidden; ++h) vectors[i][h] = static_cast<float>(sum[h] * scale);
+    vectors[i] = heads::pool_sequence(pooling, outputs[i], model.config().hidden_size);
+    if (options.normalize) heads::l2_normalize(vectors[i]);
   }
   return vectors;
 }

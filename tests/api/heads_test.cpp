@@ -51,21 +51,25 @@ TEST(ApiHeads, FillMaskRanksTheHeadScoresAtEveryMask) {
   }
 }
 
-TEST(ApiHeads, TagLabelsEveryTokenAndSpansMatchTheText) {
+TEST(ApiHeads, TagLabelsEveryWordAndSpansMatchTheText) {
   auto model = fixture_model("v1_tokcls_rotary_value");
   Session session(model);
   const std::string text = "一二三上下";
   auto results = session.tag({text});
   ASSERT_EQ(results.size(), 1u);
-  EXPECT_EQ(results[0].tokens.size(), model->tokenize(text).tokens.size() - 2);
+  // Every character is its own word in this vocabulary.
+  ASSERT_EQ(results[0].words.size(), 5u);
   const auto& labels = model->info().labels;
-  for (const TaggedToken& token : results[0].tokens) {
-    EXPECT_NE(std::find(labels.begin(), labels.end(), token.label), labels.end()) << token.label;
-    EXPECT_GT(token.score, 0.0f);
+  for (size_t w = 0; w < 5; ++w) {
+    const TaggedWord& word = results[0].words[w];
+    EXPECT_NE(std::find(labels.begin(), labels.end(), word.label), labels.end()) << word.label;
+    EXPECT_GT(word.score, 0.0f);
+    EXPECT_EQ(word.start, static_cast<int32_t>(w));
+    EXPECT_EQ(word.text, text.substr(3 * w, 3));
   }
   for (const Entity& entity : results[0].entities) {
     EXPECT_LT(entity.start, entity.end);
-    EXPECT_EQ(entity.text.size(), 3u * (entity.end - entity.start));  // 3-byte CJK characters
+    EXPECT_EQ(entity.text, text.substr(3 * entity.start, 3 * (entity.end - entity.start)));
     EXPECT_TRUE(entity.label == "PER" || entity.label == "LOC") << entity.label;
   }
   TagOptions plain;

@@ -132,14 +132,16 @@ struct MaskResult {
 };
 
 struct TagOptions {
-  // Merge B-X / I-X (and bare X) runs of tokens into entities; "O" tokens are never entities.
+  // Group the words into entities: B-X starts one, I-X (or a bare X) continues an open X and
+  // otherwise starts one, O ends it.
   bool aggregate = true;
 };
 
-struct TaggedToken {
-  std::string token;
+// A word: a token and the "##" pieces after it, labelled by its first token.
+struct TaggedWord {
+  std::string text;    // the text between start and end
   std::string label;
-  float score = 0.0f;  // softmax probability of label
+  float score = 0.0f;  // softmax probability of label at the word's first token
   int32_t start = 0;   // [start, end) code points of the text
   int32_t end = 0;
 };
@@ -147,14 +149,14 @@ struct TaggedToken {
 struct Entity {
   std::string label;   // without the B-/I- prefix
   std::string text;    // the text between start and end
-  float score = 0.0f;  // mean of its tokens' scores
+  float score = 0.0f;  // mean of its words' scores
   int32_t start = 0;   // [start, end) code points of the text
   int32_t end = 0;
 };
 
 struct TagResult {
-  std::vector<TaggedToken> tokens;  // every token but [CLS]/[SEP]
-  std::vector<Entity> entities;     // empty unless TagOptions::aggregate
+  std::vector<TaggedWord> words;  // every word of the text, [CLS]/[SEP] excluded
+  std::vector<Entity> entities;   // empty unless TagOptions::aggregate
 };
 
 struct AnswerOptions {
@@ -163,7 +165,7 @@ struct AnswerOptions {
 
 struct Answer {
   std::string text;   // empty when the context has no tokens
-  float score = 0.0f; // p(start) * p(end), softmax over the context tokens
+  float score = 0.0f; // p(start) * p(end), softmaxes over the context tokens
   int32_t start = 0;  // [start, end) code points of the context
   int32_t end = 0;
 };
