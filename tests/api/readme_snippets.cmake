@@ -1,0 +1,31 @@
+# The README's "Use as a library" snippets must be lines of the consumer example CI compiles:
+# every non-blank line of its ```cpp block appears in tests/consumer/classify.cpp, of its ```c
+# block in tests/consumer/classify.c.
+#   cmake -DSOURCE_DIR=<repo> -P readme_snippets.cmake
+file(READ ${SOURCE_DIR}/README.md readme)
+string(FIND "${readme}" "## Use as a library" begin)
+if(begin EQUAL -1)
+  message(FATAL_ERROR "README.md has no \"## Use as a library\" section")
+endif()
+string(SUBSTRING "${readme}" ${begin} -1 section)
+string(FIND "${section}" "\n## " end)
+string(SUBSTRING "${section}" 0 ${end} section)
+
+foreach(language cpp c)
+  file(READ ${SOURCE_DIR}/tests/consumer/classify.${language} example)
+  string(REGEX MATCH "```${language}\n([^`]*)```" block "${section}")
+  if(NOT block)
+    message(FATAL_ERROR "README.md \"Use as a library\": no ```${language} block")
+  endif()
+  string(REPLACE "\n" ";" lines "${CMAKE_MATCH_1}")
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" stripped)
+    if(stripped STREQUAL "")
+      continue()
+    endif()
+    string(FIND "${example}" "${line}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "README.md line \"${line}\" is not in tests/consumer/classify.${language}")
+    endif()
+  endforeach()
+endforeach()
