@@ -163,6 +163,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   // Plan every buffer before the first layer.
   Plan plan;
   plan.sequences = batch.size();
+  plan.starts.reserve(batch.size() + 1);
   plan.starts.push_back(0);
   for (const auto& seq : batch) {
     plan.longest = std::max(plan.longest, seq.input_ids.size());

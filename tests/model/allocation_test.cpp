@@ -1,0 +1,64 @@
+// The forward pass allocates nothing that grows with tokens or layers: after a warm-up at the
+// largest shape, a run allocates only its results (the output vectors), whatever the length, and
+// the arena is never resized. Counted by replacing global operator new in this test binary only
+// (OpenBLAS and libgomp allocate through their own pools, outside this count).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "model_test_util.hpp"
+
+namespace {
+std::atomic<size_t> g_allocations{0};
+}  // namespace
+
+void* operator new(size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+
+namespace roformer::test {
+namespace {
+
+// batch: [2 sequences, length tokens], ids inside every fixture's vocabulary.
+std::vector<SequenceInput> two_sequences(size_t length) {
+  std::vector<SequenceInput> batch(2);
+  for (size_t s = 0; s < batch.size(); ++s) {
+    for (size_t t = 0; t < length; ++t) batch[s].input_ids.push_back(int32_t(5 + (t * 7 + s) % 200));
+  }
+  return batch;
+}
+
+TEST(Allocation, ForwardPassAllocatesOnlyItsResults) {
+  auto model = Model::load(converted_fixture("v1_seqcls"));
+  Session session(model);
+  // 2 x 8 tokens runs the packed-weight GEMM, 2 x 100 tokens runs OpenBLAS: both paths.
+  const auto short_batch = two_sequences(8), long_batch = two_sequences(100);
+  for (int threads : {1, 2}) {
+    RunOptions options;
+    options.threads = threads;
+    session.run(long_batch, options);  // warm-up: sizes the arena, packs the weights
+    session.run(short_batch, options);
+    const size_t arena_allocations = session.arena().allocation_count();
+
+    size_t before = g_allocations.load();
+    auto short_out = session.run(short_batch, options);
+    const size_t short_count = g_allocations.load() - before;
+    before = g_allocations.load();
+    auto long_out = session.run(long_batch, options);
+    const size_t long_count = g_allocations.load() - before;
+
+    EXPECT_EQ(short_count, long_count) << "threads " << threads;
+    // the outputs vector, one logits vector per sequence, the plan's sequence starts
+    EXPECT_LE(long_count, 1 + short_batch.size() + 1) << "threads " << threads;
+    EXPECT_EQ(session.arena().allocation_count(), arena_allocations) << "threads " << threads;
+  }
+}
+
+}  // namespace
+}  // namespace roformer::test
