@@ -72,12 +72,19 @@ std::vector<std::string> read_texts(const char* const* texts, size_t count, cons
   return out;
 }
 
-// A malloc'ed copy the caller releases with roformer_free.
+struct FreeDeleter {
+  void operator()(void* buffer) const { std::free(buffer); }
+};
 template <typename T>
-T* copy_out(const std::vector<T>& values) {
-  auto* out = static_cast<T*>(std::malloc(std::max<size_t>(values.size(), 1) * sizeof(T)));
+using Buffer = std::unique_ptr<T[], FreeDeleter>;
+
+// A malloc'ed copy; release() hands it to the caller, who frees it with roformer_free. Until then
+// it frees itself, so a failure between two allocations leaks nothing.
+template <typename T>
+Buffer<T> copy_out(const std::vector<T>& values) {
+  Buffer<T> out(static_cast<T*>(std::malloc(std::max<size_t>(values.size(), 1) * sizeof(T))));
   if (out == nullptr) throw std::bad_alloc();
-  if (!values.empty()) std::memcpy(out, values.data(), values.size() * sizeof(T));
+  if (!values.empty()) std::memcpy(out.get(), values.data(), values.size() * sizeof(T));
   return out;
 }
 
@@ -154,6 +161,18 @@ roformer_status roformer_model_label(const roformer_model* model, size_t index, 
   });
 }
 
+roformer_status roformer_model_token(const roformer_model* model, int32_t id, const char** token) {
+  return guarded([&] {
+    require(model, "model");
+    require(token, "token");
+    const int vocab = model->model->info().vocab_size;
+    if (id < 0 || id >= vocab) {
+      fail(ErrorCode::kInvalidArgument, "token id ", id, " is outside the vocabulary [0, ", vocab, ")");
+    }
+    *token = model->model->impl().model->tokenizer().token(id).c_str();
+  });
+}
+
 roformer_status roformer_tokenize(const roformer_model* model, const char* text, size_t max_length,
                                   int32_t** ids, size_t* count) {
   return guarded([&] {
@@ -163,7 +182,7 @@ roformer_status roformer_tokenize(const roformer_model* model, const char* text,
     require(text, "text");
     require(count, "count");
     auto tokens = model->model->tokenize(text, max_length);
-    *ids = copy_out(tokens.input_ids);
+    *ids = copy_out(tokens.input_ids).release();
     *count = tokens.input_ids.size();
   });
 }
@@ -229,6 +248,77 @@ roformer_status roformer_embed(roformer_session* session, const char* const* tex
   });
 }
 
+roformer_status roformer_fill_mask(roformer_session* session, const char* text, size_t top_k,
+                                   const roformer_run_options* options, int32_t** token_ids,
+                                   float** scores, size_t* mask_count) {
+  return guarded([&] {
+    require(token_ids, "token_ids");
+    require(scores, "scores");
+    *token_ids = nullptr;
+    *scores = nullptr;
+    require(session, "session");
+    require(text, "text");
+    require(mask_count, "mask_count");
+    if (top_k < 1 || top_k > 1u << 20) {
+      fail(ErrorCode::kInvalidArgument, "top_k is ", top_k, ", expected 1 to ", 1u << 20);
+    }
+    roformer::api::FillMaskOptions fill;
+    fill.top_k = static_cast<int>(top_k);
+    auto masks = session->session.fill_mask({text}, fill, run_options(options)).at(0);
+    std::vector<int32_t> ids;
+    std::vector<float> probabilities;
+    for (const auto& mask : masks) {
+      for (size_t k = 0; k < top_k; ++k) {
+        // A vocabulary smaller than top_k leaves the rest as id -1, score 0.
+        const bool has = k < mask.predictions.size();
+        ids.push_back(has ? mask.predictions[k].token_id : -1);
+        probabilities.push_back(has ? mask.predictions[k].score : 0.0f);
+      }
+    }
+    auto ids_out = copy_out(ids);
+    auto scores_out = copy_out(probabilities);
+    *token_ids = ids_out.release();
+    *scores = scores_out.release();
+    *mask_count = masks.size();
+  });
+}
+
+roformer_status roformer_tag(roformer_session* session, const char* text,
+                             const roformer_run_options* options, size_t** label_indices,
+                             float** scores, int32_t** ranges, size_t* word_count) {
+  return guarded([&] {
+    require(label_indices, "label_indices");
+    require(scores, "scores");
+    require(ranges, "ranges");
+    *label_indices = nullptr;
+    *scores = nullptr;
+    *ranges = nullptr;
+    require(session, "session");
+    require(text, "text");
+    require(word_count, "word_count");
+    roformer::api::TagOptions tag;
+    tag.aggregate = false;
+    auto result = session->session.tag({text}, tag, run_options(options)).at(0);
+    const auto& labels = session->session.model().info().labels;
+    std::vector<size_t> indices;
+    std::vector<float> probabilities;
+    std::vector<int32_t> spans;
+    for (const auto& word : result.words) {
+      indices.push_back(std::find(labels.begin(), labels.end(), word.label) - labels.begin());
+      probabilities.push_back(word.score);
+      spans.push_back(word.start);
+      spans.push_back(word.end);
+    }
+    auto labels_out = copy_out(indices);
+    auto scores_out = copy_out(probabilities);
+    auto ranges_out = copy_out(spans);
+    *label_indices = labels_out.release();
+    *scores = scores_out.release();
+    *ranges = ranges_out.release();
+    *word_count = result.words.size();
+  });
+}
+
 roformer_status roformer_answer(roformer_session* session, const char* question, const char* context,
                                 const roformer_run_options* options, char** text, int32_t* start,
                                 int32_t* end, float* score) {
@@ -245,7 +335,7 @@ roformer_status roformer_answer(roformer_session* session, const char* question,
     const auto& answer = answers.at(0);
     std::vector<char> bytes(answer.text.begin(), answer.text.end());
     bytes.push_back('\0');
-    *text = copy_out(bytes);
+    *text = copy_out(bytes).release();
     *start = answer.start;
     *end = answer.end;
     *score = answer.score;
@@ -280,7 +370,7 @@ roformer_status roformer_run_ids(roformer_session* session, const int32_t* input
         result.insert(result.end(), output.end_logits.values.begin(), output.end_logits.values.end());
         break;
     }
-    *values = copy_out(result);
+    *values = copy_out(result).release();
     *count = result.size();
   });
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "engine/include/roformer/roformer.h"
 #include "engine/include/roformer/roformer.hpp"
 #include "model/convert.hpp"
 
@@ -15,14 +16,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::shared_ptr<const Model> fixture_model(const std::string& name) {
+// Converts a fixture into a file removed again when the test process exits.
+std::string converted_fixture(const std::string& name) {
+  struct Removed {
+    fs::path path;
+    ~Removed() {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+  };
+  static std::vector<std::unique_ptr<Removed>> files;
   const fs::path out = fs::temp_directory_path() /
                        ("roformer_api_heads_" + std::to_string(::getpid()) + "_" + name + ".gguf");
   convert_checkpoint(std::string(ROFORMER_TEST_DATA) + "/fixtures/" + name, out.string(),
                      ConvertOptions{});
-  auto model = Model::load(out.string());
-  fs::remove(out);  // the mapping stays valid
-  return model;
+  files.push_back(std::make_unique<Removed>());
+  files.back()->path = out;
+  return out.string();
+}
+
+std::shared_ptr<const Model> fixture_model(const std::string& name) {
+  return Model::load(converted_fixture(name));
 }
 
 TEST(ApiHeads, FillMaskRanksTheHeadScoresAtEveryMask) {
@@ -90,6 +104,64 @@ TEST(ApiHeads, AnswerIsASpanOfTheContext) {
   EXPECT_EQ(answer.text, context.substr(3 * answer.start, 3 * (answer.end - answer.start)));
   EXPECT_GT(answer.score, 0.0f);
   EXPECT_LE(answer.score, 1.0f);
+}
+
+// The C API's fill-mask and tag give what the C++ calls give, in library-allocated arrays.
+TEST(ApiHeads, CFillMaskAndTagMatchTheCppCalls) {
+  roformer_model* mlm = nullptr;
+  ASSERT_EQ(roformer_model_load(converted_fixture("v1_mlm_embproj").c_str(), &mlm), ROFORMER_OK);
+  roformer_session* session = nullptr;
+  ASSERT_EQ(roformer_session_create(mlm, &session), ROFORMER_OK);
+  int32_t* ids = nullptr;
+  float* scores = nullptr;
+  size_t masks = 0;
+  ASSERT_EQ(roformer_fill_mask(session, "一[MASK]三[MASK]", 2, nullptr, &ids, &scores, &masks),
+            ROFORMER_OK) << roformer_last_error();
+  Session cpp(Model::load(converted_fixture("v1_mlm_embproj")));
+  FillMaskOptions two;
+  two.top_k = 2;
+  auto expected = cpp.fill_mask({"一[MASK]三[MASK]"}, two)[0];
+  ASSERT_EQ(masks, expected.size());
+  for (size_t m = 0; m < masks; ++m) {
+    for (size_t k = 0; k < 2; ++k) {
+      EXPECT_EQ(ids[m * 2 + k], expected[m].predictions[k].token_id);
+      EXPECT_EQ(scores[m * 2 + k], expected[m].predictions[k].score);
+    }
+  }
+  const char* token = nullptr;
+  ASSERT_EQ(roformer_model_token(mlm, ids[0], &token), ROFORMER_OK);
+  EXPECT_EQ(token, expected[0].predictions[0].token);
+  EXPECT_EQ(roformer_model_token(mlm, 256, &token), ROFORMER_INVALID_ARGUMENT);
+  EXPECT_STREQ(roformer_last_error(), "token id 256 is outside the vocabulary [0, 256)");
+  roformer_free(ids);
+  roformer_free(scores);
+  size_t* labels = nullptr;
+  int32_t* ranges = nullptr;
+  size_t words = 0;
+  EXPECT_EQ(roformer_tag(session, "一", nullptr, &labels, &scores, &ranges, &words),
+            ROFORMER_BAD_MODEL);
+  EXPECT_EQ(labels, nullptr);
+  roformer_session_free(session);
+  roformer_model_free(mlm);
+
+  roformer_model* tagger = nullptr;
+  ASSERT_EQ(roformer_model_load(converted_fixture("v1_tokcls_rotary_value").c_str(), &tagger),
+            ROFORMER_OK);
+  ASSERT_EQ(roformer_session_create(tagger, &session), ROFORMER_OK);
+  roformer_model_free(tagger);  // the session keeps it alive
+  ASSERT_EQ(roformer_tag(session, "一二三", nullptr, &labels, &scores, &ranges, &words), ROFORMER_OK)
+      << roformer_last_error();
+  ASSERT_EQ(words, 3u);
+  for (size_t w = 0; w < words; ++w) {
+    EXPECT_LT(labels[w], 5u);
+    EXPECT_GT(scores[w], 0.0f);
+    EXPECT_EQ(ranges[2 * w], static_cast<int32_t>(w));
+    EXPECT_EQ(ranges[2 * w + 1], static_cast<int32_t>(w + 1));
+  }
+  roformer_free(labels);
+  roformer_free(scores);
+  roformer_free(ranges);
+  roformer_session_free(session);
 }
 
 }  // namespace

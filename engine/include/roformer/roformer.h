@@ -72,6 +72,10 @@ ROFORMER_API roformer_status roformer_model_label_count(const roformer_model* mo
 ROFORMER_API roformer_status roformer_model_label(const roformer_model* model, size_t index,
                                                   const char** label);
 
+/* The vocabulary entry of a token id; *token points into the model, valid like a label. */
+ROFORMER_API roformer_status roformer_model_token(const roformer_model* model, int32_t id,
+                                                  const char** token);
+
 /* Token ids of one UTF-8 text, [CLS] and [SEP] included; max_length 0 = no limit. *ids is
  * allocated by the library (free it with roformer_free), *count set to its length. */
 ROFORMER_API roformer_status roformer_tokenize(const roformer_model* model, const char* text,
@@ -106,6 +110,23 @@ ROFORMER_API roformer_status roformer_classify(roformer_session* session, const 
 ROFORMER_API roformer_status roformer_embed(roformer_session* session, const char* const* texts,
                                             size_t count, int pooling, int normalize,
                                             const roformer_run_options* options, float* embeddings);
+
+/* Masked LM on one UTF-8 text: the top_k most likely tokens at each [MASK], mask by mask, most
+ * likely first. *token_ids and *scores (softmax probabilities) are allocated by the library, each
+ * [*mask_count * top_k] (free both with roformer_free); *mask_count is 0 for a text without
+ * [MASK]. See roformer_model_token for the tokens' text. */
+ROFORMER_API roformer_status roformer_fill_mask(roformer_session* session, const char* text,
+                                                size_t top_k, const roformer_run_options* options,
+                                                int32_t** token_ids, float** scores,
+                                                size_t* mask_count);
+
+/* Token classification of one UTF-8 text, word by word. Allocated by the library (free each with
+ * roformer_free): *label_indices [*word_count] (see roformer_model_label), *scores [*word_count],
+ * *ranges [*word_count * 2], each word's [start, end) in code points of text. */
+ROFORMER_API roformer_status roformer_tag(roformer_session* session, const char* text,
+                                          const roformer_run_options* options,
+                                          size_t** label_indices, float** scores, int32_t** ranges,
+                                          size_t* word_count);
 
 /* Question answering on one (question, context) pair, both UTF-8. *text gets the answer, a
  * NUL-terminated string allocated by the library (free it with roformer_free); *start and *end its
