@@ -15,6 +15,8 @@ struct MaskCase {
   std::string fixture, request;
 };
 
+void PrintTo(const MaskCase& c, std::ostream* out) { *out << c.fixture << "/" << c.request; }
+
 class CliFillMask : public ::testing::TestWithParam<MaskCase> {};
 
 TEST_P(CliFillMask, TopTokensAreTheReferenceArgmaxWithItsSoftmaxScores) {
