@@ -101,7 +101,7 @@ const float* Session::packed(const Linear& linear, size_t out, size_t in) {
 }
 
 // BLAS itself runs on one thread; with several threads each takes a contiguous block of output
-// columns (weight rows), so the engine's OpenMP team is the only pool that ever runs and BLAS's
+// columns (weight rows), so the engine's own pool (engine/threads.hpp) is the only pool that ever runs and BLAS's
 // own threads never compete with it. Neither kernel changes the order of an element's sum with
 // the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on the thread count.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
