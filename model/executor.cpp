@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <new>
 
 #include "engine/cpu_features.hpp"
 #include "engine/error.hpp"
@@ -88,22 +86,10 @@ Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)) 
 
 Session::~Session() = default;
 
-void Session::FreeDeleter::operator()(float* p) const { std::free(p); }
-
-const float* Session::packed(const Linear& linear, size_t out, size_t in) {
-  auto found = packed_.find(linear.weight);
-  if (found != packed_.end()) return found->second.get();
-  const size_t bytes = kernels::packed_floats(out, in) * sizeof(float);
-  PackedBuffer buffer(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
-  if (!buffer) throw std::bad_alloc();
-  kernels::pack_weights(linear.weight, out, in, buffer.get());
-  return packed_.emplace(linear.weight, std::move(buffer)).first->second.get();
-}
-
 // BLAS itself runs on one thread; with several threads each takes a contiguous block of output
-// columns (weight rows), so the engine's own pool (engine/threads.hpp) is the only pool that ever runs and BLAS's
-// own threads never compete with it. Neither kernel changes the order of an element's sum with
-// the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on the thread count.
+// columns (weight rows), so the engine's own pool (engine/threads.hpp) is the only pool that
+// ever runs and BLAS's own threads never compete with it. Neither kernel changes the order of an
+// element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on the thread count.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
                      size_t in, int threads) {
   // At up to this many rows our kernel over packed weights beats OpenBLAS, which repacks the
@@ -120,7 +106,7 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
   const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
 
   if (rows <= kPackedMaxRows) {
-    const float* weights = packed(linear, out, in);
+    const float* weights = model_->packed_weights().get(linear.weight, out, in);
     const kernels::KernelTable& k = active_kernels();
     parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
       k.linear_packed(x, /*ld_x=*/in, weights, linear.bias, y, /*ld_y=*/out, rows, out, in, begin,

@@ -4,7 +4,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/arena.hpp"
@@ -48,26 +47,18 @@ class Session {
 
  private:
   struct Plan;
-  struct FreeDeleter {
-    void operator()(float* p) const;
-  };
-  using PackedBuffer = std::unique_ptr<float, FreeDeleter>;
 
   void ensure_rotary_table(size_t length);
   // x: [rows, in] -> y: [rows, out] = x W^T + b, by our packed-weight kernel at small row counts
   // and OpenBLAS above them, split among `threads` by output columns.
   void linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out, size_t in,
               int threads);
-  const float* packed(const Linear& linear, size_t out, size_t in);
 
   std::shared_ptr<const Model> model_;
   Arena arena_;
   std::vector<float> rotary_cos_;  // [positions, head_dim / 2]
   std::vector<float> rotary_sin_;
   size_t rotary_positions_ = 0;
-  // Weights packed for kernels::linear_packed, keyed by the mapped weight, built on first use
-  // (a weight only ever used at large row counts is never packed).
-  std::unordered_map<const float*, PackedBuffer> packed_;
 };
 
 }  // namespace roformer

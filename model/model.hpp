@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "model/config.hpp"
+#include "model/packed_weights.hpp"
 #include "model/tokenizer/tokenizer.hpp"
 #include "model/weights.hpp"
 
@@ -42,6 +43,8 @@ class Model {
   const Weights& weights() const { return weights_; }
   size_t tensor_count() const;
   double load_milliseconds() const { return load_ms_; }
+  // The weights repacked for the small-row GEMM kernel, shared by all sessions.
+  const PackedWeights& packed_weights() const { return packed_weights_; }
 
  private:
   Model() = default;
@@ -51,6 +54,7 @@ class Model {
   TokenizerKind tokenizer_kind_ = TokenizerKind::kBert;
   Weights weights_;
   double load_ms_ = 0.0;
+  PackedWeights packed_weights_;
 };
 
 }  // namespace roformer

@@ -60,5 +60,18 @@ TEST(Allocation, ForwardPassAllocatesOnlyItsResults) {
   }
 }
 
+TEST(Allocation, SessionsOfOneModelShareThePackedWeights) {
+  auto model = Model::load(converted_fixture("v1_seqcls"));
+  const auto short_batch = two_sequences(8);
+  Session first(model);
+  first.run(short_batch, RunOptions{});
+  const size_t packed = model->packed_weights().count();
+  EXPECT_GT(packed, 0u);  // 8 tokens run the packed-weight GEMM
+  Session second(model);
+  auto again = second.run(short_batch, RunOptions{});
+  EXPECT_EQ(model->packed_weights().count(), packed);
+  EXPECT_EQ(again[0].logits, first.run(short_batch, RunOptions{})[0].logits);
+}
+
 }  // namespace
 }  // namespace roformer::test

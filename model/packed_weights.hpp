@@ -1,0 +1,30 @@
+// Weight matrices repacked for kernels::linear_packed, built on first use and shared by every
+// Session of one Model: a model used from many threads packs each matrix once, not once a thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace roformer {
+
+class PackedWeights {
+ public:
+  // weight: [out, in] row-major (the mapped file) -> its packed copy, valid while this lives.
+  // Thread-safe; a weight only ever used at large row counts is never packed.
+  const float* get(const float* weight, size_t out, size_t in) const;
+  // How many matrices are packed so far.
+  size_t count() const;
+
+ private:
+  struct FreeDeleter {
+    void operator()(float* p) const;
+  };
+  using Buffer = std::unique_ptr<float, FreeDeleter>;
+
+  mutable std::mutex mutex_;
+  mutable std::unordered_map<const float*, Buffer> packed_;
+};
+
+}  // namespace roformer
