@@ -37,7 +37,7 @@ int run_guarded(const std::function<int()>& run) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"roformer: RoFormer inference on the CPU (classify, tokenize, convert, infer)"};
+  CLI::App app{"roformer: RoFormer inference on the CPU"};
   app.set_version_flag("--version", std::string(ROFORMER_VERSION));
   app.require_subcommand(1);
   app.fallthrough();

@@ -4,12 +4,16 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 
 #include "cli_runner.hpp"
 #include "fixture_text.hpp"
 
 namespace roformer::test {
 namespace {
+
+namespace fs = std::filesystem;
 
 const char* const kFixture = "v1_pooler_sim";
 const std::vector<std::string> kRequests = {"len7", "len33", "len65"};
@@ -106,6 +110,31 @@ TEST(CliEmbed, NpyHoldsTheSameMatrix) {
                 hidden * sizeof(float));
     EXPECT_EQ(row, embeddings[i]) << "row " << i;
   }
+}
+
+TEST(CliEmbed, TanhPoolerActivationIsTanhOfTheLinearPooler) {
+  // The sim fixture's pooler is linear; the same weights with pooler_activation "tanh" (the
+  // default of other checkpoints) must give tanh of its reference pooler output.
+  const fs::path dir = cli_scratch_dir() / "tanh_pooler";
+  fs::create_directories(dir);
+  const std::string fixture = test_data("fixtures/" + std::string(kFixture));
+  for (const char* file : {"vocab.txt", "model.safetensors"}) {
+    fs::copy_file(fixture + "/" + file, dir / file, fs::copy_options::overwrite_existing);
+  }
+  auto config = nlohmann::json::parse(read_text_file(fixture + "/config.json"));
+  config["pooler_activation"] = "tanh";
+  std::ofstream(dir / "config.json") << config.dump();
+  const std::string model = (cli_scratch_dir() / "tanh_pooler.gguf").string();
+  const CliResult convert = run_cli({"convert", dir.string(), "-o", model});
+  ASSERT_EQ(convert.exit_code, 0) << convert.err;
+
+  const CliResult result =
+      run_cli({"embed", "--model", model, "--pooling", "pooler", request_text("len7")});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::vector<float> expected = reference("len7", "pooler");
+  for (float& x : expected) x = std::tanh(x);
+  const auto actual = json_lines(result.out).at(0)["embedding"].get<std::vector<float>>();
+  expect_close(actual, expected, "tanh pooler");
 }
 
 TEST(CliEmbed, PoolerOnAModelWithoutOneIsRefused) {

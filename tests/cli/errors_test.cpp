@@ -31,8 +31,18 @@ TEST(CliErrors, UsageErrorsExitTwo) {
 TEST(CliErrors, HelpExitsZeroAndNamesEverySubcommand) {
   const CliResult result = run_cli({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* name : {"classify", "tokenize", "convert", "info", "infer"}) {
+  for (const char* name : {"classify", "tokenize", "fill-mask", "tag", "qa", "embed", "similarity",
+                           "convert", "info", "infer", "bench"}) {
     EXPECT_NE(result.out.find(name), std::string::npos) << name;
+  }
+}
+
+TEST(CliErrors, EveryHeadSubcommandHelpDescribesItsJsonOutput) {
+  for (const char* name : {"fill-mask", "tag", "qa", "embed", "similarity"}) {
+    const CliResult result = run_cli({name, "--help"});
+    EXPECT_EQ(result.exit_code, 0) << name;
+    EXPECT_NE(result.out.find("one JSON object"), std::string::npos) << name << ": " << result.out;
+    EXPECT_NE(result.out.find("--model"), std::string::npos) << name << ": " << result.out;
   }
 }
 

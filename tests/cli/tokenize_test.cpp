@@ -65,6 +65,9 @@ TEST(CliTokenize, PairGetsSecondSegmentTokenTypes) {
   }
   EXPECT_EQ(separators, 2u);
   EXPECT_EQ(tokens.back(), "[SEP]");
+  // The second text's offsets count within the second text; specials have none.
+  EXPECT_EQ(outputs[0]["offsets"], nlohmann::json::parse(
+                                       "[null,[0,2],[2,3],[3,4],null,[0,2],[2,4],null]"));
 }
 
 }  // namespace

@@ -94,20 +94,22 @@ TEST(Convert, RefusesATensorOfTheWrongShapeAndAnUnexpectedOne) {
 }
 
 TEST(Convert, RefusesUnsupportedArchitectureFlagsNamingThem) {
-  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "flags");
-  std::ifstream in(fixture_dir("v1_seqcls") / "config.json");
-  auto config = nlohmann::json::parse(in);
-  for (auto [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
-           {"norm_type", "batch_norm"}, {"hidden_act", "mish"}, {"model_type", "bert"},
-           {"position_embedding_type", "absolute"}}) {
-    auto changed = config;
-    changed[field] = value;
-    write_bytes(dir / "config.json", changed.dump());
-    auto message = error_of([&] {
-      convert_checkpoint(dir.string(), (scratch_dir() / "flags.gguf").string(), ConvertOptions{});
-    });
-    EXPECT_NE(message.find(field), std::string::npos) << message;
-    EXPECT_NE(message.find(value.get<std::string>()), std::string::npos) << message;
+  for (const std::string fixture : {"v1_seqcls", "v2_seqcls"}) {
+    auto dir = checkpoint_copy(fixture, "model.safetensors", "flags");
+    std::ifstream in(fixture_dir(fixture) / "config.json");
+    auto config = nlohmann::json::parse(in);
+    for (auto [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+             {"norm_type", "batch_norm"}, {"hidden_act", "mish"}, {"model_type", "bert"},
+             {"position_embedding_type", "absolute"}, {"pooler_activation", "softmax"}}) {
+      auto changed = config;
+      changed[field] = value;
+      write_bytes(dir / "config.json", changed.dump());
+      auto message = error_of([&] {
+        convert_checkpoint(dir.string(), (scratch_dir() / "flags.gguf").string(), ConvertOptions{});
+      });
+      EXPECT_NE(message.find(field + " = \"" + value.get<std::string>() + "\""), std::string::npos)
+          << fixture << ": " << message;
+    }
   }
 }
 
