@@ -6,8 +6,10 @@
 
 #include <cmath>
 #include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "api_test_data.hpp"
 
@@ -104,6 +106,32 @@ TEST(CApi, LastErrorIsPerThread) {
   std::thread([&] { other = roformer_last_error(); }).join();
   EXPECT_EQ(other, "");
   EXPECT_STREQ(roformer_last_error(), "path is NULL, expected a valid pointer");
+}
+
+TEST(CApi, LogCallbackGetsWarningsUntilCleared) {
+  struct Received {
+    std::mutex mutex;
+    std::vector<std::string> warnings;
+  } received;
+  const roformer_log_callback callback = [](int level, const char* message, void* user_data) {
+    auto* r = static_cast<Received*>(user_data);
+    std::lock_guard<std::mutex> lock(r->mutex);
+    if (level == 1) r->warnings.push_back(message);
+  };
+  roformer_session* session = nullptr;
+  ASSERT_EQ(roformer_session_create(shared_model(), &session), ROFORMER_OK);
+  std::string text;
+  for (int i = 0; i < 40; ++i) text += "房间很干净，服务很好。";
+  const char* texts[] = {text.c_str()};
+  size_t label = 0;
+
+  ASSERT_EQ(roformer_set_log_callback(callback, &received, /*max_level=*/1), ROFORMER_OK);
+  EXPECT_EQ(roformer_classify(session, texts, nullptr, 1, nullptr, &label, nullptr), ROFORMER_OK);
+  ASSERT_EQ(roformer_set_log_callback(nullptr, nullptr, 0), ROFORMER_OK);
+  EXPECT_EQ(roformer_classify(session, texts, nullptr, 1, nullptr, &label, nullptr), ROFORMER_OK);
+  roformer_session_free(session);
+  ASSERT_EQ(received.warnings.size(), 1u);
+  EXPECT_TRUE(contains(received.warnings[0].c_str(), "truncated")) << received.warnings[0];
 }
 
 TEST(CApi, ClassifiesAndFillsCallerBuffers) {

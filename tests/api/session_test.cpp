@@ -166,6 +166,22 @@ TEST(ApiSession, RawIdsGiveTheClassifierLogits) {
   EXPECT_NE(std::string(error.what()).find("position 1"), std::string::npos) << error.what();
 }
 
+// Nothing reaches the process's stdout or stderr, not even the load message, the truncation
+// warning or a failed load, while no callback is installed.
+TEST(ApiLog, PrintsNothingWithoutACallback) {
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  {
+    api::Session session(api::Model::load(default_model_path()));
+    session.classify({long_text()});
+    error_of([] { api::Model::load("/nonexistent/model.gguf"); });
+  }
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(err, "");
+}
+
 TEST(ApiLog, SilentUntilACallbackIsInstalled) {
   std::mutex mutex;
   std::vector<std::string> messages;

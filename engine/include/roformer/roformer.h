@@ -53,8 +53,8 @@ ROFORMER_API const char* roformer_last_error(void);
 typedef void (*roformer_log_callback)(int level, const char* message, void* user_data);
 /* Process-wide: messages at max_level or more important go to callback. NULL silences the
  * library again (the default: it prints nothing by itself). */
-ROFORMER_API void roformer_set_log_callback(roformer_log_callback callback, void* user_data,
-                                            int max_level);
+ROFORMER_API roformer_status roformer_set_log_callback(roformer_log_callback callback,
+                                                       void* user_data, int max_level);
 
 /* Loads a .gguf model file into *out (set to NULL on failure). ROFORMER_IO when it cannot be
  * read, ROFORMER_BAD_MODEL when it is not a valid model. */
