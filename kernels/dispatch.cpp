@@ -18,7 +18,8 @@ const char* isa_name(Isa isa) {
 
 size_t attention_scratch_floats(size_t seq, size_t head_dim) {
   const size_t padded = attention_padded_dim(head_dim);
-  return 2 * seq * padded + 2 * padded + kAttentionKeyBlock;
+  const size_t keys16 = (seq + 15) / 16 * 16;
+  return 2 * keys16 * padded + kAttentionQueryTile * (2 * padded + kAttentionKeyBlock);
 }
 
 namespace {

@@ -15,16 +15,22 @@ constexpr size_t kAttentionRowAlign = 16;
 // scratch, so memory stays O(seq * head_dim) however long the sequence is.
 constexpr size_t kAttentionKeyBlock = 64;
 
+// Queries computed together by the vector variants that tile them (scores and values of up to this
+// many queries share each key load). The scalar and AVX2 variants use the first row of each.
+constexpr size_t kAttentionQueryTile = 8;
+
 inline size_t attention_padded_dim(size_t head_dim) {
   return (head_dim + kAttentionRowAlign - 1) / kAttentionRowAlign * kAttentionRowAlign;
 }
 
-// The scratch split, in floats from the start (all offsets multiples of 16, so 64-byte aligned):
-//   keys:   [seq, padded]  rotated real keys, packed (masked keys dropped)
-//   values: [seq, padded]  values of the real keys (rotated when rotary_value), packed
-//   query:  [padded]       the current query, rotated and multiplied by scale
-//   acc:    [padded]       the running sum of probability * value
-//   scores: [kAttentionKeyBlock]
+// The scratch split, in floats from the start (all offsets multiples of 16, so 64-byte aligned),
+// with keys16 = seq rounded up to a multiple of 16 and tile = kAttentionQueryTile:
+//   keys:   [keys16, padded]        rotated real keys, packed (masked keys dropped); a variant may
+//                                   store them transposed in groups of 16 ([keys16 / 16, padded, 16])
+//   values: [keys16, padded]        values of the real keys (rotated when rotary_value), packed
+//   query:  [tile, padded]          the current queries, rotated and multiplied by scale
+//   acc:    [tile, padded]          their running sums of probability * value
+//   scores: [tile, kAttentionKeyBlock]
 struct AttentionScratch {
   float* keys;
   float* values;
@@ -36,11 +42,12 @@ struct AttentionScratch {
 inline AttentionScratch split_attention_scratch(float* scratch, size_t seq, size_t head_dim) {
   const size_t padded = attention_padded_dim(head_dim);
   AttentionScratch s;
+  const size_t keys16 = (seq + 15) / 16 * 16;
   s.keys = scratch;
-  s.values = s.keys + seq * padded;
-  s.query = s.values + seq * padded;
-  s.acc = s.query + padded;
-  s.scores = s.acc + padded;
+  s.values = s.keys + keys16 * padded;
+  s.query = s.values + keys16 * padded;
+  s.acc = s.query + kAttentionQueryTile * padded;
+  s.scores = s.acc + kAttentionQueryTile * padded;
   return s;
 }
 
