@@ -51,6 +51,15 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
   }
 }
 
+// Up to how many rows our kernel over packed weights beats OpenBLAS, which repacks the weights on
+// every call. Measured with tools/bench_kernels (BM_LinearPacked over BM_Linear time, one thread,
+// base widths). AVX-512 (AMD EPYC, Zen 4): k = 768: 0.59 at 64 rows, 0.70 at 128, 0.80 at 256,
+// 1.2 at 512; k = 3072: 0.80 at 64 rows, 1.2 at 128. AVX2: 0.55 at 16 rows, 0.9 at 64, 1.06 at 128.
+size_t packed_max_rows(kernels::Isa isa, size_t in) {
+  if (isa == kernels::Isa::kAvx512 && in <= 1024) return 256;
+  return 96;
+}
+
 void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
   for (size_t s = 0; s < batch.size(); ++s) {
     const auto& seq = batch[s];
@@ -92,10 +101,6 @@ Session::~Session() = default;
 // element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on the thread count.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
                      size_t in, int threads) {
-  // At up to this many rows our kernel over packed weights beats OpenBLAS, which repacks the
-  // weights on every call (tools/bench_kernels BM_Linear vs BM_LinearPacked at base widths: 1.8x
-  // at 16 rows, 1.1x at 64, 0.94x at 128).
-  constexpr size_t kPackedMaxRows = 96;
   // OpenBLAS sends products under about 2^19 multiply-adds to a small-matrix kernel that sums in
   // another order; every piece (and so the whole) stays above that, and smaller GEMMs run on one
   // thread, so no thread count changes which kernel computes an element.
@@ -105,9 +110,9 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
   const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
   const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
 
-  if (rows <= kPackedMaxRows) {
+  const kernels::KernelTable& k = active_kernels();
+  if (rows <= packed_max_rows(k.isa, in)) {
     const float* weights = model_->packed_weights().get(linear.weight, out, in);
-    const kernels::KernelTable& k = active_kernels();
     parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
       k.linear_packed(x, /*ld_x=*/in, weights, linear.bias, y, /*ld_y=*/out, rows, out, in, begin,
                       end);

@@ -69,6 +69,34 @@ TEST_P(PackedGemmTest, BitIdenticalToScalarAndCloseToDouble) {
   }
 }
 
+// Row counts and depths of real models (up to 3 x 128 rows, up to 1,027 steps of k), where the
+// vector code runs many full tiles and long sums.
+TEST_P(PackedGemmTest, LargeProblemsKeepTheScalarBits) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  const KernelTable* reference = kernel_table(Isa::kScalar);
+  std::mt19937 rng(34);
+  for (size_t m : {127, 193, 391}) {
+    for (size_t k : {511, 768, 1027}) {
+      const size_t n = 33;
+      Problem problem(m, n, k, rng);
+      GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
+      table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
+                           problem.bias.data(), y.data(), problem.ld_y, m, n, k, 0,
+                           packed_panels(n));
+      reference->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
+                               problem.bias.data(), expected.data(), problem.ld_y, m, n, k, 0,
+                               packed_panels(n));
+      ASSERT_TRUE(y.guard_intact()) << "m " << m << " k " << k;
+      for (size_t i = 0; i < m; ++i) {
+        for (size_t j = 0; j < n; ++j) {
+          ASSERT_EQ(y[i * problem.ld_y + j], expected[i * problem.ld_y + j])
+              << "m " << m << " k " << k << " row " << i << " column " << j;
+        }
+      }
+    }
+  }
+}
+
 TEST_P(PackedGemmTest, PanelRangesTileTheOutput) {
   ROFORMER_TABLE_OR_SKIP(GetParam());
   std::mt19937 rng(32);
