@@ -1,6 +1,7 @@
 // Pieces every `roformer` subcommand shares: registration, input conventions, output helpers.
 #pragma once
 
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ struct TextItem {
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options);
 std::vector<TextItem> read_text_inputs(const TextInputOptions& options);
+
+// An input file opened for reading; a directory or an unreadable path throws naming it.
+std::ifstream open_input_file(const std::string& path);
+// Throws when stdin is a directory (`< /tmp`), which reads as empty rather than failing.
+void require_stdin_readable();
+// Throws naming `source` when reading stopped on an error rather than at the end.
+void require_read_to_end(std::istream& in, const std::string& source);
 
 // --model, defaulting to the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);

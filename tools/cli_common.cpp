@@ -1,6 +1,9 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -93,17 +96,40 @@ std::vector<TextItem> read_text_inputs(const TextInputOptions& options) {
     return items;
   }
   if (!options.file.empty() && options.file != "-") {
-    std::ifstream in(options.file, std::ios::binary);
-    if (!in) fail(ErrorCode::kIo, "cannot open ", options.file);
+    std::ifstream in = open_input_file(options.file);
     read_lines(in, options, options.file, items);
+    require_read_to_end(in, options.file);
     return items;
   }
   if (options.file.empty() && isatty(STDIN_FILENO)) {
     fail(ErrorCode::kInvalidArgument,
          "no input: pass texts as arguments, --file FILE, or pipe text on stdin");
   }
+  require_stdin_readable();
   read_lines(std::cin, options, "stdin", items);
+  require_read_to_end(std::cin, "stdin");
   return items;
+}
+
+std::ifstream open_input_file(const std::string& path) {
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    fail(ErrorCode::kIo, path, " is a directory (expected a text file)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(ErrorCode::kIo, "cannot open ", path, ": ", std::strerror(errno));
+  return in;
+}
+
+void require_stdin_readable() {
+  struct stat info {};
+  if (::fstat(STDIN_FILENO, &info) == 0 && S_ISDIR(info.st_mode)) {
+    fail(ErrorCode::kIo, "stdin is a directory (expected text)");
+  }
+}
+
+void require_read_to_end(std::istream& in, const std::string& source) {
+  if (in.bad()) fail(ErrorCode::kIo, "cannot read ", source, ": ", std::strerror(errno));
 }
 
 void add_model_option(CLI::App& command, std::string& model_path, bool required) {

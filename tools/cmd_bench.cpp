@@ -2,6 +2,8 @@
 // runs, with tokens/s and the fraction of this machine's measured sgemm throughput.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "kernels/gemm.hpp"
 #include "model/executor.hpp"
 #include "tools/cli.hpp"
+#include "tools/run_batches.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -146,6 +149,7 @@ int run_bench(const BenchOptions& options) {
                 "min ms", "tokens/s", "GFLOP/s", "of sgemm");
   }
   for (int threads : thread_counts) {
+    log_run_setup("bench", threads);
     for (const Shape& shape : shapes) {
       Result r = time_shape(model, shape, threads, options.runs, options.max_seconds);
       nlohmann::json row = to_json(r, c, sgemm_gflops);
@@ -161,6 +165,20 @@ int run_bench(const BenchOptions& options) {
     }
   }
   return 0;
+}
+
+// CLI::PositiveNumber accepts "nan" and prints its range as 0 to DBL_MAX in full.
+CLI::Validator positive_seconds() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        char* end = nullptr;
+        const double seconds = std::strtod(value.c_str(), &end);
+        if (value.empty() || *end != '\0' || !std::isfinite(seconds) || seconds <= 0) {
+          return "expected a positive number of seconds, got \"" + value + "\"";
+        }
+        return "";
+      },
+      "SECONDS > 0");
 }
 
 }  // namespace
@@ -182,7 +200,7 @@ Command add_bench(CLI::App& parent) {
       ->default_str("10");
   command->add_option("--max-seconds", options->max_seconds,
                       "Stop a shape early (after 3 runs at least) once this much time is spent")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_seconds())
       ->default_str("20");
   command->add_flag("--json", options->json, "One JSON object per shape and thread count");
   return {command, [options] { return run_bench(*options); }};

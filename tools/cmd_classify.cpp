@@ -9,7 +9,7 @@
 #include "engine/log.hpp"
 #include "model/executor.hpp"
 #include "tools/cli.hpp"
-#include "tools/encode_batch.hpp"
+#include "tools/run_batches.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -47,20 +47,11 @@ int run_classify(const ClassifyOptions& options) {
   Session session(model);
   RunOptions run_options;
   run_options.threads = options.threads;
-  std::vector<std::vector<float>> logits(items.size());
-  Progress progress(items.size(), "classify");
-  size_t done = 0;
-  for (const auto& group : length_sorted_batches(encoded, options.batch_size)) {
-    std::vector<SequenceInput> batch;
-    for (size_t index : group) batch.push_back(std::move(encoded.sequences[index]));
-    auto outputs = session.run(batch, run_options);
-    for (size_t i = 0; i < group.size(); ++i) logits[group[i]] = std::move(outputs[i].logits);
-    done += group.size();
-    progress.advance(done);
-  }
+  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "classify");
 
+  for (size_t i = 0; i < items.size(); ++i) require_finite(outputs[i].logits, "text", i + 1);
   for (size_t i = 0; i < items.size(); ++i) {
-    auto scores = softmax(logits[i]);
+    auto scores = softmax(outputs[i].logits);
     size_t best = std::max_element(scores.begin(), scores.end()) - scores.begin();
     if (options.format == "tsv") {
       std::string line = config.labels[best] + "\t" + std::to_string(scores[best]);

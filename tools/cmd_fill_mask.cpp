@@ -32,6 +32,9 @@ int run_fill_mask(const FillMaskOptions& options) {
   run_options.threads = options.threads;
   run_options.pooler = false;
   auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "fill-mask");
+  for (size_t i = 0; i < items.size(); ++i) {
+    require_finite(outputs[i].prediction_scores, "text", i + 1);
+  }
 
   const size_t vocab = model->config().vocab_size;
   size_t without_mask = 0;

@@ -2,12 +2,15 @@
 // safetensors named <request>.<output>. The conformance path: keep its interface stable.
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "engine/error.hpp"
+#include "engine/log.hpp"
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/executor.hpp"
 #include "tools/cli.hpp"
+#include "tools/run_batches.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -47,9 +50,18 @@ std::vector<std::vector<int32_t>> read_id_rows(const nlohmann::json& request, co
   return out;
 }
 
+// attention_mask holds 1 for a real token and 0 for padding; anything else has no meaning.
+void require_mask_bits(const std::vector<int32_t>& mask, const std::string& name, size_t row) {
+  for (size_t position = 0; position < mask.size(); ++position) {
+    if (mask[position] != 0 && mask[position] != 1) {
+      fail(ErrorCode::kBadInput, "request ", name, ": attention_mask row ", row, " position ",
+           position, " is ", mask[position], ", expected 0 or 1");
+    }
+  }
+}
+
 std::vector<Request> read_requests(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorCode::kIo, "cannot open ", path);
+  std::ifstream in = open_input_file(path);
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(in);
@@ -58,12 +70,19 @@ std::vector<Request> read_requests(const std::string& path) {
   }
   if (!document.is_array()) fail(ErrorCode::kBadInput, path, ": expected a list of requests");
   std::vector<Request> requests;
+  std::map<std::string, size_t> number_of_name;  // counted from 1, as a reader counts
   for (const auto& item : document) {
     if (!item.is_object() || !item.contains("name") || !item["name"].is_string()) {
       fail(ErrorCode::kBadInput, path, ": every request needs a string \"name\"");
     }
     Request request;
     request.name = item["name"].get<std::string>();
+    const auto [earlier, is_new] = number_of_name.emplace(request.name, requests.size() + 1);
+    if (!is_new) {
+      // Outputs are named <request>.<output>: a second request of the name would replace them.
+      fail(ErrorCode::kBadInput, path, ": requests ", earlier->second, " and ", requests.size() + 1,
+           " are both named \"", request.name, "\"; names must be unique");
+    }
     auto ids = read_id_rows(item, "input_ids", request.name);
     auto mask = read_id_rows(item, "attention_mask", request.name);
     auto types = read_id_rows(item, "token_type_ids", request.name);
@@ -86,7 +105,10 @@ std::vector<Request> read_requests(const std::string& path) {
       SequenceInput row;
       row.input_ids = ids[b];
       if (!types.empty()) row.token_type_ids = types[b];
-      if (!mask.empty()) row.attention_mask.assign(mask[b].begin(), mask[b].end());
+      if (!mask.empty()) {
+        require_mask_bits(mask[b], request.name, b);
+        row.attention_mask.assign(mask[b].begin(), mask[b].end());
+      }
       request.rows.push_back(std::move(row));
     }
     requests.push_back(std::move(request));
@@ -113,8 +135,11 @@ int run_infer(const InferOptions& options) {
   run_options.threads = options.threads;
   run_options.last_hidden_state = true;
 
+  log_run_setup("infer", options.threads);
   checkpoint::TensorMap out;
   for (const auto& request : requests) {
+    log_at(LogLevel::kInfo, "infer: request ", request.name, ": ", request.batch, " x ",
+           request.length, " tokens");
     auto rows = session.run(request.rows, run_options);
     const int64_t B = request.batch, S = request.length;
     const std::string prefix = request.name + ".";

@@ -17,6 +17,7 @@ namespace {
 struct QaOptions {
   std::string question;
   std::string context;
+  bool question_given = false;  // --question or --context appeared, possibly empty
   TextInputOptions input;
   std::string model;
   int max_answer_length = 30;
@@ -47,17 +48,24 @@ void read_pairs(std::istream& in, const std::string& source, std::vector<TextIte
   }
 }
 
+// A question typed on the command line; an empty one would answer nothing, silently.
+void require_question_and_context(const std::string& question, const std::string& context) {
+  if (question.empty() || context.empty()) {
+    fail(ErrorCode::kInvalidArgument, question.empty() ? "empty question" : "empty context",
+         ": qa needs a non-empty question and a context to find the answer in");
+  }
+}
+
 // --question/--context, two TEXT arguments (question, context), or JSON lines from arguments
 // (--jsonl), --file or stdin.
 std::vector<TextItem> read_questions(const QaOptions& options) {
   const TextInputOptions& input = options.input;
-  const bool direct = !options.question.empty() || !options.context.empty();
-  if (direct) {
-    if (options.question.empty() || options.context.empty() || !input.texts.empty() ||
-        !input.file.empty()) {
+  if (options.question_given) {
+    if (!input.texts.empty() || !input.file.empty()) {
       fail(ErrorCode::kInvalidArgument, "give --question and --context together, without TEXT "
            "arguments or --file");
     }
+    require_question_and_context(options.question, options.context);
     return {{options.question, options.context}};
   }
   std::vector<TextItem> items;
@@ -74,19 +82,22 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
       fail(ErrorCode::kInvalidArgument, "qa takes 2 TEXT arguments (question, context), got ",
            input.texts.size(), "; use --question/--context or --jsonl for more");
     }
+    require_question_and_context(input.texts[0], input.texts[1]);
     return {{input.texts[0], input.texts[1]}};
   }
   if (!input.file.empty() && input.file != "-") {
-    std::ifstream in(input.file, std::ios::binary);
-    if (!in) fail(ErrorCode::kIo, "cannot open ", input.file);
+    std::ifstream in = open_input_file(input.file);
     read_pairs(in, input.file, items);
+    require_read_to_end(in, input.file);
     return items;
   }
   if (input.file.empty() && isatty(STDIN_FILENO)) {
     fail(ErrorCode::kInvalidArgument, "no input: pass --question and --context, or pipe JSON lines "
          "with question and context on stdin");
   }
+  require_stdin_readable();
   read_pairs(std::cin, "stdin", items);
+  require_read_to_end(std::cin, "stdin");
   return items;
 }
 
@@ -101,6 +112,10 @@ int run_qa(const QaOptions& options) {
   run_options.threads = options.threads;
   run_options.pooler = false;
   auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "qa");
+  for (size_t i = 0; i < items.size(); ++i) {
+    require_finite(outputs[i].start_logits, "question", i + 1);
+    require_finite(outputs[i].end_logits, "question", i + 1);
+  }
 
   for (size_t i = 0; i < items.size(); ++i) {
     auto span = heads::best_answer_span(encoded.encodings[i], outputs[i].start_logits,
@@ -127,8 +142,9 @@ Command add_qa(CLI::App& parent) {
   auto* command = parent.add_subcommand(
       "qa", "Answer questions from a context with a question-answering model; one JSON object "
             "per question: {answer, start, end, score}, [start, end) in code points of the context");
-  command->add_option("-q,--question", options->question, "The question");
-  command->add_option("-c,--context", options->context, "The text holding the answer");
+  auto* question = command->add_option("-q,--question", options->question, "The question");
+  auto* context = command->add_option("-c,--context", options->context,
+                                      "The text holding the answer");
   command->add_option("text", options->input.texts,
                       "QUESTION CONTEXT, or with --jsonl JSON objects {question, context}");
   command->add_option("-f,--file", options->input.file,
@@ -142,7 +158,10 @@ Command add_qa(CLI::App& parent) {
       ->check(CLI::Range(1, 1 << 20))
       ->default_str("30");
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
-  return {command, [options] { return run_qa(*options); }};
+  return {command, [options, question, context] {
+            options->question_given = question->count() > 0 || context->count() > 0;
+            return run_qa(*options);
+          }};
 }
 
 }  // namespace roformer::cli

@@ -20,8 +20,9 @@ std::vector<TextItem> read_pairs(const TextInputOptions& input) {
     return {{input.texts[0], input.texts[1]}};
   }
   if (!input.jsonl) {
-    fail(ErrorCode::kInvalidArgument, "similarity needs pairs: two TEXT arguments, or --jsonl with "
-         "\"text\" and \"text_pair\" on each line");
+    fail(ErrorCode::kInvalidArgument, "similarity compares one pair: expected 2 TEXT arguments, "
+         "got ", input.texts.size(), input.file.empty() ? "" : " and --file",
+         "; for more pairs use --jsonl with \"text\" and \"text_pair\" on each line");
   }
   auto items = read_text_inputs(input);
   for (size_t i = 0; i < items.size(); ++i) {

@@ -33,6 +33,7 @@ int run_tag(const TagOptions& options) {
   run_options.threads = options.threads;
   run_options.pooler = false;
   auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "tag");
+  for (size_t i = 0; i < items.size(); ++i) require_finite(outputs[i].logits, "text", i + 1);
 
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string& text = items[i].text;

@@ -17,8 +17,11 @@ void add_embedding_options(CLI::App& command, EmbeddingOptions& options) {
 std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& model,
                                             const std::vector<TextItem>& items,
                                             const EmbeddingOptions& options) {
-  for (const auto& item : items) {
-    if (item.pair) fail(ErrorCode::kInvalidArgument, "embed takes single texts, not text_pair");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].pair) {
+      fail(ErrorCode::kInvalidArgument, "embed takes single texts, but input ", i + 1,
+           " has a \"text_pair\" (roformer similarity compares pairs)");
+    }
   }
   const ModelConfig& config = model->config();
   const heads::Pooling pooling =
@@ -33,6 +36,7 @@ std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& 
   for (size_t i = 0; i < items.size(); ++i) {
     // Encodings carry no padding, so every token is real.
     embeddings[i] = heads::pool_sequence(pooling, outputs[i], config.hidden_size);
+    require_finite(embeddings[i], "text", i + 1);
     if (options.normalize) heads::l2_normalize(embeddings[i]);
   }
   return embeddings;

@@ -6,6 +6,7 @@
 #include "engine/error.hpp"
 #include "engine/log.hpp"
 #include "engine/threads.hpp"
+#include "model/tokenizer/utf8.hpp"
 
 namespace roformer::cli {
 
@@ -49,6 +50,16 @@ EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items
     }
   });
   for (const auto& encoding : out.encodings) out.truncated += encoding.truncated ? 1 : 0;
+  size_t invalid_utf8 = 0;
+  for (const auto& item : items) {
+    const bool valid = tok::is_valid_utf8(item.text) && (!item.pair || tok::is_valid_utf8(*item.pair));
+    invalid_utf8 += valid ? 0 : 1;
+  }
+  if (invalid_utf8 > 0) {
+    // The tokenizer turns each ill-formed sequence into U+FFFD, which BERT's cleanup drops.
+    log_at(LogLevel::kWarning, invalid_utf8, " of ", items.size(), " texts hold invalid UTF-8; "
+           "each bad byte sequence was replaced by U+FFFD and dropped");
+  }
   if (out.truncated > 0) {
     log_at(LogLevel::kWarning, out.truncated, " of ", items.size(), " texts were longer than ",
            limit, " tokens and were truncated (--max-length to change)");

@@ -6,6 +6,8 @@
 #include "engine/error.hpp"
 #include "engine/log.hpp"
 #include "tools/cli.hpp"
+#include "tools/standard_streams.hpp"
+#include "tools/verbatim_args.hpp"
 
 namespace {
 
@@ -19,12 +21,42 @@ const char* level_name(roformer::LogLevel level) {
   return "log";
 }
 
-int run_guarded(const std::function<int()>& run) {
+// "roformer classify" for the help hint of a usage error.
+std::string command_path(const CLI::App& app) {
+  std::string path = "roformer";
+  for (const auto* sub : app.get_subcommands()) path += " " + sub->get_name();
+  return path;
+}
+
+int usage_error(const std::string& message, const std::string& where) {
+  std::fprintf(stderr, "roformer: usage error: %s (see %s --help)\n", message.c_str(),
+               where.c_str());
+  return 2;
+}
+
+// CLI11 says only "A subcommand is required" when the first word is no subcommand.
+std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error,
+                                const std::vector<std::string>& arguments) {
+  if (!app.get_subcommands().empty()) return roformer::cli::without_marks(error.what());
+  for (const auto& argument : arguments) {
+    if (argument.empty() || argument[0] == '-') continue;
+    std::string known;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    return "unknown subcommand \"" + roformer::cli::without_marks(argument) +
+           "\" (expected one of: " + known + ")";
+  }
+  return roformer::cli::without_marks(error.what());
+}
+
+int run_guarded(const std::function<int()>& run, const std::string& where) {
   try {
     return run();
   } catch (const roformer::Error& e) {
+    if (e.code() == roformer::ErrorCode::kInvalidArgument) return usage_error(e.what(), where);
     std::fprintf(stderr, "roformer: error: %s\n", e.what());
-    return e.code() == roformer::ErrorCode::kInvalidArgument ? 2 : 1;
+    return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "roformer: error: out of memory\n");
     return 1;
@@ -34,15 +66,25 @@ int run_guarded(const std::function<int()>& run) {
   }
 }
 
+// Output that never arrived is a failure even when the command itself succeeded.
+int with_output_checked(int exit_code) {
+  const std::string write_error = roformer::cli::flush_stdout_error();
+  if (write_error.empty() || exit_code != 0) return exit_code;
+  std::fprintf(stderr, "roformer: error: cannot write output: %s\n", write_error.c_str());
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  roformer::cli::fill_closed_standard_streams();
   CLI::App app{"roformer: RoFormer inference on the CPU"};
   app.set_version_flag("--version", std::string(ROFORMER_VERSION));
   app.require_subcommand(1);
   app.fallthrough();
   int verbosity = 0;
-  app.add_flag("-v,--verbose", verbosity, "Log load time, ISA, threads and shapes to stderr (-vv: more)");
+  app.add_flag("-v,--verbose", verbosity,
+               "Log load time, ISA, threads and batch shapes to stderr (-vv: every batch)");
 
   std::vector<roformer::cli::Command> commands = {
       roformer::cli::add_classify(app), roformer::cli::add_tokenize(app),
@@ -52,33 +94,30 @@ int main(int argc, char** argv) {
       roformer::cli::add_convert(app),  roformer::cli::add_info(app),
       roformer::cli::add_infer(app),    roformer::cli::add_bench(app),
   };
+  roformer::cli::unmark_option_values(app);
 
+  const std::vector<std::string> arguments = roformer::cli::mark_bracketed_arguments(argc, argv);
+  std::vector<const char*> argument_pointers = {argv[0]};
+  for (const auto& argument : arguments) argument_pointers.push_back(argument.c_str());
   try {
-    app.parse(argc, argv);
+    app.parse(static_cast<int>(argument_pointers.size()), argument_pointers.data());
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
-    std::string where = "roformer";
-    for (const auto* sub : app.get_subcommands()) where += " " + sub->get_name();
-    std::fprintf(stderr, "roformer: usage error: %s (see %s --help)\n", e.what(), where.c_str());
-    return 2;
+    if (e.get_exit_code() == 0) return with_output_checked(app.exit(e));  // --help, --version
+    return usage_error(parse_error_message(app, e, arguments), command_path(app));
   }
 
-  if (verbosity > 0) {
-    roformer::set_log_sink(
-        [](roformer::LogLevel level, const std::string& message) {
-          std::fprintf(stderr, "roformer: %s: %s\n", level_name(level), message.c_str());
-        },
-        verbosity > 1 ? roformer::LogLevel::kDebug : roformer::LogLevel::kInfo);
-  } else {
-    roformer::set_log_sink(
-        [](roformer::LogLevel level, const std::string& message) {
-          std::fprintf(stderr, "roformer: %s: %s\n", level_name(level), message.c_str());
-        },
-        roformer::LogLevel::kWarning);
-  }
+  roformer::set_log_sink(
+      [](roformer::LogLevel level, const std::string& message) {
+        std::fprintf(stderr, "roformer: %s: %s\n", level_name(level), message.c_str());
+      },
+      verbosity > 1   ? roformer::LogLevel::kDebug
+      : verbosity > 0 ? roformer::LogLevel::kInfo
+                      : roformer::LogLevel::kWarning);
 
   for (const auto& command : commands) {
-    if (command.app->parsed()) return run_guarded(command.run);
+    if (command.app->parsed()) {
+      return with_output_checked(run_guarded(command.run, command_path(app)));
+    }
   }
   return 2;
 }

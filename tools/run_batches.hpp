@@ -13,6 +13,13 @@ namespace roformer::cli {
 std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encoded, int batch_size,
                                            const RunOptions& options, const char* what);
 
+// With -v: the kernel ISA and the thread count `what` runs with.
+void log_run_setup(const char* what, int threads);
+
+// Throws kBadModel when `values` (the output for `item` `number`, counted from 1) holds a NaN
+// or an infinity, which no label, token or answer could honestly be read from.
+void require_finite(const std::vector<float>& values, const char* item, size_t number);
+
 // Throws kBadInput naming the model's head when it is not `head`.
 void require_head(const Model& model, HeadKind head, const char* command);
 

@@ -1,5 +1,6 @@
 #include "cli_runner.hpp"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,17 +52,35 @@ std::string test_data(const std::string& relative) {
 }
 
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input) {
+  return run_cli_redirected(args, CliStreams{}, input);
+}
+
+CliResult run_cli_redirected(const std::vector<std::string>& args, const CliStreams& streams,
+                             const std::string& input) {
   static int counter = 0;
   const fs::path base = cli_scratch_dir() / ("run" + std::to_string(counter++));
-  const std::string in_path = base.string() + ".in", out_path = base.string() + ".out",
-                    err_path = base.string() + ".err";
-  write_file(in_path, input);
+  const std::string in_path = streams.stdin_path.empty() ? base.string() + ".in" : streams.stdin_path;
+  const std::string out_path =
+      streams.stdout_path.empty() ? base.string() + ".out" : streams.stdout_path;
+  const std::string err_path = base.string() + ".err";
+  if (streams.stdin_path.empty()) write_file(in_path, input);
 
   const pid_t child = ::fork();
   if (child == 0) {
-    if (!std::freopen(in_path.c_str(), "rb", stdin) || !std::freopen(out_path.c_str(), "wb", stdout) ||
-        !std::freopen(err_path.c_str(), "wb", stderr)) {
+    // open() rather than freopen(): stdin may be a directory, stdout a device.
+    const int in = ::open(in_path.c_str(), O_RDONLY);
+    const int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (in < 0 || err < 0 || ::dup2(in, STDIN_FILENO) < 0 || ::dup2(err, STDERR_FILENO) < 0) {
       ::_exit(127);
+    }
+    ::close(in);
+    ::close(err);
+    if (streams.close_stdout) {
+      ::close(STDOUT_FILENO);
+    } else {
+      const int out = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (out < 0 || ::dup2(out, STDOUT_FILENO) < 0) ::_exit(127);
+      ::close(out);
     }
     std::vector<char*> argv;
     std::string binary = ROFORMER_BINARY;
@@ -76,7 +95,7 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& input
   ::waitpid(child, &status, 0);
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_text_file(out_path);
+  if (streams.stdout_path.empty() && !streams.close_stdout) result.out = read_text_file(out_path);
   result.err = read_text_file(err_path);
   return result;
 }

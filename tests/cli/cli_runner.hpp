@@ -18,6 +18,17 @@ struct CliResult {
 // Runs `roformer args...` with `input` on stdin; arguments are passed without a shell.
 CliResult run_cli(const std::vector<std::string>& args, const std::string& input = "");
 
+// Where the child's stdin and stdout go instead of the captured defaults.
+struct CliStreams {
+  std::string stdin_path;     // "" = the `input` text
+  std::string stdout_path;    // "" = captured into CliResult::out
+  bool close_stdout = false;  // as the shell's `>&-`
+};
+
+// run_cli with redirected streams; CliResult::out stays empty unless stdout is captured.
+CliResult run_cli_redirected(const std::vector<std::string>& args, const CliStreams& streams,
+                             const std::string& input = "");
+
 // One JSON value per non-empty line of `out`.
 std::vector<nlohmann::json> json_lines(const std::string& out);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <tuple>
 
 #include "cli_runner.hpp"
 
@@ -90,6 +91,93 @@ TEST(CliErrors, BadInferRequestsAreRefused) {
     EXPECT_EQ(result.exit_code, 1) << body << "\n" << result.err;
     EXPECT_EQ(line_count(result.err), 1u) << body << "\n" << result.err;
   }
+}
+
+TEST(CliErrors, InferRefusesADuplicateRequestName) {
+  const std::string inputs = (cli_scratch_dir() / "duplicate_inputs.json").string();
+  const std::string out = (cli_scratch_dir() / "duplicate.safetensors").string();
+  write(inputs, "[{\"name\": \"a\", \"input_ids\": [[2, 5, 3]]}, "
+                "{\"name\": \"b\", \"input_ids\": [[2, 6, 3]]}, "
+                "{\"name\": \"a\", \"input_ids\": [[2, 7, 3]]}]");
+  const CliResult result = run_cli(
+      {"infer", "--model", converted_fixture_model("v1_seqcls"), "--inputs", inputs, "--out", out});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("requests 1 and 3 are both named \"a\""), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(std::ifstream(out).good());
+}
+
+TEST(CliErrors, InferRefusesAnAttentionMaskValueOtherThanZeroOrOne) {
+  const std::string inputs = (cli_scratch_dir() / "mask_inputs.json").string();
+  const std::string out = (cli_scratch_dir() / "mask.safetensors").string();
+  for (const char* value : {"2", "-1"}) {
+    write(inputs, std::string("[{\"name\": \"r\", \"input_ids\": [[2, 5, 3], [2, 6, 3]], "
+                              "\"attention_mask\": [[1, 1, 1], [1, ") + value + ", 0]]}]");
+    const CliResult result = run_cli({"infer", "--model", converted_fixture_model("v1_seqcls"),
+                                      "--inputs", inputs, "--out", out});
+    EXPECT_EQ(result.exit_code, 1) << result.err;
+    EXPECT_NE(result.err.find(std::string("request r: attention_mask row 1 position 1 is ") +
+                              value + ", expected 0 or 1"),
+              std::string::npos) << result.err;
+  }
+}
+
+TEST(CliErrors, AnUnknownSubcommandIsNamed) {
+  const CliResult result = run_cli({"bogus", "text"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_EQ(result.err.rfind("roformer: usage error: unknown subcommand \"bogus\"", 0), 0u)
+      << result.err;
+  EXPECT_NE(result.err.find("classify"), std::string::npos) << result.err;
+}
+
+TEST(CliErrors, BenchMaxSecondsMustBeAPositiveFiniteNumber) {
+  for (const char* value : {"0", "-1", "nan", "inf", "soon"}) {
+    const CliResult result = run_cli({"bench", "--max-seconds", value});
+    EXPECT_EQ(result.exit_code, 2) << value;
+    EXPECT_EQ(result.err, std::string("roformer: usage error: --max-seconds: expected a positive "
+                                      "number of seconds, got \"") +
+                              value + "\" (see roformer bench --help)\n");
+  }
+}
+
+TEST(CliErrors, EmptyQuestionOrContextIsAUsageError) {
+  for (const auto& [question, context, named] :
+       {std::tuple<std::string, std::string, std::string>{"", "", "empty question"},
+        {"谁", "", "empty context"}, {"", "上下文", "empty question"}}) {
+    for (const bool as_options : {true, false}) {
+      const std::vector<std::string> args =
+          as_options ? std::vector<std::string>{"qa", "--question", question, "--context", context}
+                     : std::vector<std::string>{"qa", question, context};
+      const CliResult result = run_cli(args);
+      EXPECT_EQ(result.exit_code, 2) << named;
+      EXPECT_EQ(result.err.rfind("roformer: usage error: " + named, 0), 0u) << result.err;
+      EXPECT_EQ(line_count(result.err), 1u) << result.err;
+    }
+  }
+}
+
+TEST(CliErrors, PairAndSingleTextMisuseAreUsageErrors) {
+  const CliResult three = run_cli({"similarity", "a", "b", "c"});
+  EXPECT_EQ(three.exit_code, 2);
+  EXPECT_EQ(three.err.rfind("roformer: usage error: similarity compares one pair: expected 2 "
+                            "TEXT arguments, got 3", 0), 0u) << three.err;
+  const CliResult pair = run_cli({"embed", "--jsonl"}, "{\"text\": \"a\", \"text_pair\": \"b\"}\n");
+  EXPECT_EQ(pair.exit_code, 2);
+  EXPECT_EQ(pair.err.rfind("roformer: usage error: embed takes single texts, but input 1 has a "
+                           "\"text_pair\"", 0), 0u) << pair.err;
+}
+
+TEST(CliErrors, VerboseLogsTheIsaThreadsAndBatchShapes) {
+  const CliResult result = run_cli({"-v", "classify", "--threads", "2", "好", "很好"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.err.find("roformer: info: loaded "), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find(" kernels (CPU has scalar"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("2 threads"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("2 texts in 1 batch; largest 2 x "), std::string::npos) << result.err;
+  const CliResult quiet = run_cli({"classify", "好"});
+  EXPECT_EQ(quiet.err, "");
 }
 
 TEST(CliInfo, DescribesAFixtureModel) {

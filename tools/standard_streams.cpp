@@ -1,0 +1,35 @@
+#include "tools/standard_streams.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace roformer::cli {
+
+void fill_closed_standard_streams() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    // open() returns the lowest free descriptor, which is `fd` since the lower ones are open.
+    const int opened = ::open("/dev/null", O_RDONLY);
+    if (opened >= 0 && opened != fd) {
+      ::dup2(opened, fd);
+      ::close(opened);
+    }
+  }
+}
+
+std::string flush_stdout_error() {
+  errno = 0;
+  const bool flushed = std::fflush(stdout) == 0;
+  const int flush_errno = errno;
+  if (flushed && !std::ferror(stdout)) return "";
+  // glibc keeps unwritten data buffered after a failed write and retries it here, so errno
+  // names the cause; without one (nothing left to retry) the message stays generic.
+  if (flush_errno != 0) return std::strerror(flush_errno);
+  return "write error";
+}
+
+}  // namespace roformer::cli

@@ -1,0 +1,15 @@
+// The process's standard streams: closed ones made harmless at start, stdout checked at the end.
+#pragma once
+
+#include <string>
+
+namespace roformer::cli {
+
+// A closed stdin, stdout or stderr (`>&-`) is opened read-only on /dev/null: files the command
+// opens later can then never take its descriptor, and writes to it fail (EBADF) visibly.
+void fill_closed_standard_streams();
+
+// Flushes stdout; on failure (full disk, closed descriptor) returns why, else "".
+std::string flush_stdout_error();
+
+}  // namespace roformer::cli
