@@ -1,5 +1,7 @@
 #include "model/config.hpp"
 
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
@@ -51,24 +53,65 @@ T optional_field(const nlohmann::json& config, const char* field, T fallback) {
   }
 }
 
+// A label is printed as a JSON key, a TSV column and an entity name: it must be non-empty and
+// free of control characters (C0, DEL, C1), which would break TSV lines or read as nothing.
+bool has_control_character(const std::string& label) {
+  for (size_t i = 0; i < label.size(); ++i) {
+    const auto byte = static_cast<unsigned char>(label[i]);
+    if (byte < 0x20 || byte == 0x7F) return true;
+    // U+0080..U+009F are C2 80..C2 9F in UTF-8.
+    if (byte == 0xC2 && i + 1 < label.size() && static_cast<unsigned char>(label[i + 1]) <= 0x9F &&
+        static_cast<unsigned char>(label[i + 1]) >= 0x80) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void check_labels(const std::vector<std::string>& labels) {
+  std::map<std::string, size_t> id_of_label;
+  for (size_t id = 0; id < labels.size(); ++id) {
+    const std::string shown = nlohmann::json(labels[id]).dump();
+    if (labels[id].empty()) {
+      fail(ErrorCode::kBadModel, "config.json: id2label ", id, " is empty, expected a label name");
+    }
+    if (has_control_character(labels[id])) {
+      fail(ErrorCode::kBadModel, "config.json: id2label ", id, " is ", shown,
+           ", expected a name without tabs, newlines or other control characters");
+    }
+    const auto [earlier, is_new] = id_of_label.emplace(labels[id], id);
+    if (!is_new) {
+      fail(ErrorCode::kBadModel, "config.json: id2label ", earlier->second, " and ", id,
+           " are both ", shown, ", expected distinct label names");
+    }
+  }
+}
+
 std::vector<std::string> labels_from(const nlohmann::json& config) {
   std::vector<std::string> labels;
   if (!config.contains("id2label") || !config["id2label"].is_object()) return labels;
   const auto& id2label = config["id2label"];
   labels.resize(id2label.size());
+  std::vector<std::string> key_of(labels.size());  // "" until an entry names the id
   for (const auto& [key, value] : id2label.items()) {
-    size_t index = 0;
-    try {
-      index = std::stoul(key);
-    } catch (const std::exception&) {
+    const bool is_index = !key.empty() && key.size() <= 9 &&
+                          key.find_first_not_of("0123456789") == std::string::npos;
+    if (!is_index) {
       fail(ErrorCode::kBadModel, "config.json: id2label key \"", key, "\" is not an index");
     }
+    const size_t index = std::stoul(key);
     if (index >= labels.size() || !value.is_string()) {
       fail(ErrorCode::kBadModel, "config.json: id2label must map 0..", labels.size() - 1,
            " to names, got key ", key, " -> ", value.dump());
     }
+    if (!key_of[index].empty()) {
+      fail(ErrorCode::kBadModel, "config.json: id2label keys \"", key_of[index], "\" and \"", key,
+           "\" both name id ", index);
+    }
+    key_of[index] = key;
     labels[index] = value.get<std::string>();
   }
+  check_labels(labels);
   return labels;
 }
 

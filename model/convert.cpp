@@ -12,6 +12,7 @@
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "engine/output_path.hpp"
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/gguf/gguf.hpp"
@@ -215,6 +216,23 @@ TokenizerData tokenizer_data(const fs::path& dir, const ConvertOptions& options,
   return data;
 }
 
+// The tokens the tokenizer cannot work without ([UNK] for unknown words, [CLS] and [SEP] around
+// every text), and [MASK] for a masked-LM head, whose one use is filling it. [PAD] is optional:
+// inputs are never padded with it.
+void require_special_tokens(const std::vector<std::string>& vocab, HeadKind head,
+                            const fs::path& vocab_path) {
+  std::vector<std::string> needed = {"[UNK]", "[CLS]", "[SEP]"};
+  if (head == HeadKind::kMaskedLm) needed.push_back("[MASK]");
+  const std::set<std::string> tokens(vocab.begin(), vocab.end());
+  for (const auto& token : needed) {
+    if (tokens.count(token)) continue;
+    const bool crlf = tokens.count(token + "\r") > 0;
+    fail(ErrorCode::kBadModel, vocab_path.string(), ": no ", token, " token (the tokenizer needs ",
+         "[UNK], [CLS] and [SEP]", head == HeadKind::kMaskedLm ? ", and fill-mask [MASK]" : "",
+         ")", crlf ? "; the file has Windows line endings (\\r\\n), expected \\n" : "");
+  }
+}
+
 HeadKind head_from_tensors(const TensorMap& tensors) {
   if (tensors.count("classifier.out_proj.weight")) return HeadKind::kSequenceClassification;
   if (tensors.count("classifier.weight")) return HeadKind::kTokenClassification;
@@ -276,6 +294,7 @@ std::vector<std::string> sources_of(const std::string& name, const ModelConfig& 
 ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::string& output_path,
                                  const ConvertOptions& options) {
   const fs::path dir(checkpoint_dir);
+  require_replaceable_output(output_path);  // before the slow part, not only at the write
   if (!fs::is_directory(dir)) {
     fail(ErrorCode::kIo, checkpoint_dir, " is not a folder (expected a Hugging Face checkpoint "
          "with config.json, vocab.txt and weights)");
@@ -313,6 +332,7 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
   } else {
     config.labels.clear();
   }
+  require_special_tokens(tokenizer.vocab, config.head, dir / "vocab.txt");
   if (static_cast<int>(tokenizer.vocab.size()) != config.vocab_size) {
     fail(ErrorCode::kBadModel, checkpoint_dir, ": vocab.txt has ", tokenizer.vocab.size(),
          " lines but config.json vocab_size is ", config.vocab_size);

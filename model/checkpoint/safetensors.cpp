@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
+#include "engine/output_path.hpp"
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/checkpoint/convert.hpp"
 
@@ -199,6 +200,7 @@ void write_safetensors(const std::string& path, const TensorMap& tensors) {
   header += '}';
   header.append((8 - header.size() % 8) % 8, ' ');
 
+  require_replaceable_output(path);
   // A random suffix keeps two writers of the same path from sharing a temporary file.
   std::random_device entropy;
   const std::string temp_path = path + ".tmp" + std::to_string(entropy());

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "engine/error.hpp"
+#include "engine/output_path.hpp"
 #include "model/gguf/gguf.hpp"
 #include "model/gguf/gguf_format.hpp"
 
@@ -193,6 +194,7 @@ void Writer::write(const std::string& path) const {
   }
   head.pad_to(kAlignment);
 
+  require_replaceable_output(path);
   // mkstemp in the target's folder, so the final rename never crosses file systems.
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());

@@ -71,4 +71,41 @@ void decode_utf8(std::string_view text, std::vector<char32_t>& out) {
   }
 }
 
+bool is_valid_utf8(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t size = text.size();
+  size_t pos = 0;
+  while (pos < size) {
+    const uint8_t lead = bytes[pos];
+    if (lead < 0x80) {
+      ++pos;
+      continue;
+    }
+    // The same table as decode_utf8 (Unicode 15, table 3-7).
+    int length = 0;
+    uint8_t second_lo = 0x80, second_hi = 0xBF;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      if (lead == 0xE0) second_lo = 0xA0;
+      if (lead == 0xED) second_hi = 0x9F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      if (lead == 0xF0) second_lo = 0x90;
+      if (lead == 0xF4) second_hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (pos + length > size) return false;
+    for (int i = 1; i < length; ++i) {
+      const uint8_t lo = i == 1 ? second_lo : 0x80;
+      const uint8_t hi = i == 1 ? second_hi : 0xBF;
+      if (bytes[pos + i] < lo || bytes[pos + i] > hi) return false;
+    }
+    pos += length;
+  }
+  return true;
+}
+
 }  // namespace roformer::tok

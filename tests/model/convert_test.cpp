@@ -1,6 +1,7 @@
 // The converter: identical output from .bin and .safetensors, refusals that name the problem,
 // and a model file that is truncated or corrupted is refused with a clear message.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <functional>
@@ -121,6 +122,90 @@ TEST(Convert, RefusesAVocabularyOfTheWrongLength) {
   });
   EXPECT_NE(message.find("1001"), std::string::npos) << message;
   EXPECT_NE(message.find("1000"), std::string::npos) << message;
+}
+
+TEST(Convert, RefusesAnOutputPathThatIsNotARegularFile) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "special_output");
+  const fs::path folder = scratch_dir() / "output_folder";
+  const fs::path fifo = scratch_dir() / "output_fifo";
+  fs::create_directories(folder);
+  fs::remove(fifo);
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
+  for (const auto& [path, kind] : {std::pair<fs::path, std::string>{folder, "a directory"},
+                                   {fifo, "a FIFO"}}) {
+    auto message = error_of([&] { convert_checkpoint(dir.string(), path.string(), ConvertOptions{}); });
+    EXPECT_NE(message.find("output " + path.string() + " is " + kind + "; refusing to replace it"),
+              std::string::npos) << message;
+  }
+  EXPECT_TRUE(fs::is_directory(folder));
+  EXPECT_TRUE(fs::is_fifo(fifo)) << "the FIFO must not be replaced";
+}
+
+TEST(Convert, RefusesLabelNamesThatAreDuplicateEmptyOrHoldControlCharacters) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "labels");
+  std::ifstream in(fixture_dir("v1_seqcls") / "config.json");
+  const auto config = nlohmann::json::parse(in);
+  const std::vector<std::pair<nlohmann::json, std::string>> cases = {
+      {{{"0", "pos"}, {"1", "neg"}, {"2", "pos"}}, "id2label 0 and 2 are both \"pos\""},
+      {{{"0", "a"}, {"1", ""}, {"2", "c"}}, "id2label 1 is empty"},
+      {{{"0", "a"}, {"1", "b\tc"}, {"2", "d"}}, "id2label 1 is \"b\\tc\""},
+      {{{"0", "a"}, {"1", "b"}, {"2", "line\nbreak"}}, "id2label 2 is \"line\\nbreak\""},
+      {{{"0", "\x01"}, {"1", "b"}, {"2", "c"}}, "id2label 0 is \"\\u0001\""},
+      {{{"0", "a"}, {"1", "next\xC2\x85line"}, {"2", "c"}}, "id2label 1 is \"next\xC2\x85line\""},
+      {{{"0", "a"}, {"1", "b"}, {"01", "c"}}, "id2label keys \"01\" and \"1\" both name id 1"},
+      {{{"0", "a"}, {"1", "b"}, {"2x", "c"}}, "id2label key \"2x\" is not an index"},
+  };
+  for (const auto& [id2label, expected] : cases) {
+    auto changed = config;
+    changed["id2label"] = id2label;
+    write_bytes(dir / "config.json", changed.dump());
+    auto message = error_of([&] {
+      convert_checkpoint(dir.string(), (scratch_dir() / "labels.gguf").string(), ConvertOptions{});
+    });
+    EXPECT_NE(message.find("config.json: " + expected), std::string::npos)
+        << id2label.dump() << ": " << message;
+  }
+}
+
+TEST(Convert, RefusesAVocabularyWithoutATokenTheTokenizerNeeds) {
+  // Each line renamed keeps the vocabulary's length, so only the missing token is wrong.
+  auto rename_line = [](const std::string& vocab, const std::string& token) {
+    std::string changed = vocab;
+    changed.replace(changed.find(token + "\n"), token.size(), "renamed");
+    return changed;
+  };
+  for (const auto& [fixture, token] :
+       {std::pair<std::string, std::string>{"v1_seqcls", "[UNK]"}, {"v1_seqcls", "[CLS]"},
+        {"v1_seqcls", "[SEP]"}, {"v2_mlm", "[MASK]"}}) {
+    auto dir = checkpoint_copy(fixture, "model.safetensors", "specials");
+    write_bytes(dir / "vocab.txt", rename_line(read_bytes(fixture_dir(fixture) / "vocab.txt"), token));
+    auto out = scratch_dir() / "specials.gguf";
+    auto message = error_of([&] { convert_checkpoint(dir.string(), out.string(), ConvertOptions{}); });
+    EXPECT_NE(message.find((dir / "vocab.txt").string() + ": no " + token + " token"),
+              std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(out));
+  }
+
+  // [PAD] pads nothing here and [MASK] matters only to a masked-LM head.
+  for (const std::string token : {"[PAD]", "[MASK]"}) {
+    auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "optional_specials");
+    write_bytes(dir / "vocab.txt", rename_line(read_bytes(fixture_dir("v1_seqcls") / "vocab.txt"), token));
+    EXPECT_EQ(error_of([&] {
+                convert_checkpoint(dir.string(), (scratch_dir() / "optional.gguf").string(),
+                                   ConvertOptions{});
+              }),
+              "(no error)") << token;
+  }
+
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "crlf");
+  std::string crlf;
+  for (char c : read_bytes(fixture_dir("v1_seqcls") / "vocab.txt")) crlf += c == '\n' ? "\r\n" : std::string(1, c);
+  write_bytes(dir / "vocab.txt", crlf);
+  auto message = error_of([&] {
+    convert_checkpoint(dir.string(), (scratch_dir() / "crlf.gguf").string(), ConvertOptions{});
+  });
+  EXPECT_NE(message.find("no [UNK] token"), std::string::npos) << message;
+  EXPECT_NE(message.find("Windows line endings"), std::string::npos) << message;
 }
 
 TEST(ModelFile, TruncatedFilesAreRefusedClearly) {
