@@ -93,6 +93,7 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
   model->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.vocab), tokenizer.options,
                                                   std::move(tokenizer.jieba_dictionary));
   model->weights_ = bind_weights(*model->file_, model->config_);
+  model->packed_weights_ = std::make_unique<PackedWeights>(model->file_.get());
   model->load_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   log_at(LogLevel::kInfo, "loaded ", path, " in ", model->load_ms_, " ms: ",

@@ -44,7 +44,7 @@ class Model {
   size_t tensor_count() const;
   double load_milliseconds() const { return load_ms_; }
   // The weights repacked for the small-row GEMM kernel, shared by all sessions.
-  const PackedWeights& packed_weights() const { return packed_weights_; }
+  const PackedWeights& packed_weights() const { return *packed_weights_; }
 
  private:
   Model() = default;
@@ -54,7 +54,7 @@ class Model {
   TokenizerKind tokenizer_kind_ = TokenizerKind::kBert;
   Weights weights_;
   double load_ms_ = 0.0;
-  PackedWeights packed_weights_;
+  std::unique_ptr<PackedWeights> packed_weights_;
 };
 
 }  // namespace roformer

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "kernels/packed_gemm.hpp"
+#include "model/gguf/gguf.hpp"
 
 namespace roformer {
 
@@ -17,6 +18,7 @@ const float* PackedWeights::get(const float* weight, size_t out, size_t in) cons
   Buffer buffer(static_cast<float*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
   if (!buffer) throw std::bad_alloc();
   kernels::pack_weights(weight, out, in, buffer.get());
+  if (file_ != nullptr) file_->release_pages(weight, out * in * sizeof(float));
   return packed_.emplace(weight, std::move(buffer)).first->second.get();
 }
 

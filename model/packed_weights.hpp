@@ -9,8 +9,17 @@
 
 namespace roformer {
 
+namespace gguf {
+class File;
+}  // namespace gguf
+
 class PackedWeights {
  public:
+  // `file` maps the weights; once a weight is packed, its pages of the mapping leave resident
+  // memory, so the packed copy does not double the weights' footprint (they come back from the
+  // page cache if a large batch reads them through OpenBLAS).
+  explicit PackedWeights(const gguf::File* file = nullptr) : file_(file) {}
+
   // weight: [out, in] row-major (the mapped file) -> its packed copy, valid while this lives.
   // Thread-safe; a weight only ever used at large row counts is never packed.
   const float* get(const float* weight, size_t out, size_t in) const;
@@ -23,6 +32,7 @@ class PackedWeights {
   };
   using Buffer = std::unique_ptr<float, FreeDeleter>;
 
+  const gguf::File* file_;
   mutable std::mutex mutex_;
   mutable std::unordered_map<const float*, Buffer> packed_;
 };

@@ -293,6 +293,16 @@ File::~File() {
   if (mapped_ != nullptr) ::munmap(const_cast<uint8_t*>(mapped_), mapped_size_);
 }
 
+void File::release_pages(const void* begin, size_t bytes) const {
+  const auto first = reinterpret_cast<uintptr_t>(begin);
+  const auto start = reinterpret_cast<uintptr_t>(mapped_);
+  if (mapped_ == nullptr || first < start || first + bytes > start + mapped_size_) return;
+  const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t from = (first + page - 1) / page * page, to = (first + bytes) / page * page;
+  // The mapping is private and never written, so its pages are clean copies of the file.
+  if (to > from) ::madvise(reinterpret_cast<void*>(from), to - from, MADV_DONTNEED);
+}
+
 void File::parse() {
   const std::string& path = path_;
   Cursor cursor(path, mapped_, mapped_size_);

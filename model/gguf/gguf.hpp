@@ -71,6 +71,12 @@ class File {
   uint64_t data_offset() const { return data_offset_; }  // file offset of the data section
   size_t file_size() const { return mapped_size_; }
 
+  // Drops from the process's resident memory the whole pages of the mapping inside
+  // [begin, begin + bytes) (a tensor now used only through a copy in another layout). The bytes
+  // stay readable: touching them again reads them back from the page cache. Outside the mapping,
+  // or where the system cannot, this does nothing.
+  void release_pages(const void* begin, size_t bytes) const;
+
   const Value* find(const std::string& key) const;  // null if absent
   const TensorInfo* find_tensor(const std::string& name) const;
 

@@ -248,6 +248,23 @@ TEST_F(GgufTest, RoundTripsTensorsOfOneToFourDimsBitExactAndAligned) {
   EXPECT_EQ(file->file_size() % kAlignment, 0u);
 }
 
+// Released pages leave resident memory but not the mapping: the tensor reads back unchanged, and
+// ranges outside the mapping are ignored.
+TEST_F(GgufTest, ReleasedPagesReadBackUnchanged) {
+  std::vector<float> data(300000);  // 1.2 MB: many whole pages
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<float>(i) * 0.5f - 7.0f;
+  Writer writer;
+  writer.add_tensor("big", {data.size()}, data.data());
+  writer.write(path("big.gguf"));
+  const auto file = File::open(path("big.gguf"));
+  const TensorInfo* big = file->find_tensor("big");
+  ASSERT_NE(big, nullptr);
+  file->release_pages(big->data, big->size_bytes);
+  EXPECT_EQ(std::memcmp(big->data, data.data(), big->size_bytes), 0);
+  file->release_pages(data.data(), data.size() * sizeof(float));  // not the mapping: untouched
+  EXPECT_EQ(data[12345], 12345 * 0.5f - 7.0f);
+}
+
 TEST_F(GgufTest, WritingTheSameContentTwiceGivesIdenticalBytes) {
   auto build = [] {
     Writer writer;
