@@ -1,7 +1,8 @@
-// Micro-benchmarks of the kernels on the best ISA this CPU runs (or ROFORMER_ISA): linear through
-// OpenBLAS and over packed weights, layer_norm, GELU and the fused attention, with rate counters "flops" (FLOP/s) and
-// "bytes" (bytes moved per second). Build with -DROFORMER_BUILD_BENCHMARKS=ON; run single-threaded
-// as the kernels are: OPENBLAS_NUM_THREADS=1 build/tools/bench_kernels.
+// Micro-benchmarks of every kernel on the best ISA this CPU runs (or ROFORMER_ISA): linear through
+// OpenBLAS and over packed weights, layer_norm, rms_norm, GELU, softmax, rotary and the fused
+// attention, with rate counters "flops" (FLOP/s) and "bytes" (bytes moved per second). Build with
+// -DROFORMER_BUILD_BENCHMARKS=ON. Everything runs on one thread, OpenBLAS included, as the
+// executor runs each piece of work.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "engine/cpu_features.hpp"
+#include "engine/threads.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/kernels.hpp"
 #include "kernels/packed_gemm.hpp"
@@ -33,6 +35,7 @@ void BM_Linear(benchmark::State& state) {
   const std::vector<float> x = random_floats(m * k, 1), w = random_floats(n * k, 2),
                            bias = random_floats(n, 3);
   std::vector<float> y(m * n);
+  roformer::set_blas_threads(1);
   for (auto _ : state) {
     roformer::kernels::linear(x.data(), w.data(), bias.data(), y.data(), m, n, k);
     benchmark::DoNotOptimize(y.data());
@@ -86,6 +89,60 @@ void BM_LayerNorm(benchmark::State& state) {
   state.SetLabel(roformer::kernels::isa_name(table.isa));
 }
 BENCHMARK(BM_LayerNorm)->Args({128, 768})->Args({512, 768})->ArgNames({"rows", "n"});
+
+// args: rows, n. Reads x and residual, writes y: 12 bytes per element.
+void BM_RmsNorm(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t rows = state.range(0), n = state.range(1);
+  const std::vector<float> x = random_floats(rows * n, 11), residual = random_floats(rows * n, 12);
+  std::vector<float> y(rows * n);
+  for (auto _ : state) {
+    table.rms_norm(x.data(), residual.data(), y.data(), rows, n, 1e-12f);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["bytes"] =
+      benchmark::Counter(12.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_RmsNorm)->Args({128, 768})->Args({512, 768})->ArgNames({"rows", "n"});
+
+// args: n. One softmax row in place (a masked-LM vocabulary, or a row of scores): 8 bytes per
+// element. Softmax leaves a distribution, so repeating it keeps the values finite.
+void BM_Softmax(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t n = state.range(0);
+  std::vector<float> x = random_floats(n, 13);
+  for (auto _ : state) {
+    table.softmax(x.data(), n);
+    benchmark::DoNotOptimize(x.data());
+  }
+  state.counters["bytes"] =
+      benchmark::Counter(8.0 * n * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_Softmax)->Arg(512)->Arg(50000)->ArgNames({"n"});
+
+// args: rows, head_dim. Rotates rows of one head in place: reads and writes 8 bytes per element,
+// plus the angles. A rotation keeps the norm, so repeating it keeps the values finite.
+void BM_Rotary(benchmark::State& state) {
+  const auto& table = roformer::active_kernels();
+  const size_t rows = state.range(0), head_dim = state.range(1);
+  std::vector<float> x = random_floats(rows * head_dim, 14);
+  const std::vector<float> angles = random_floats(rows * head_dim / 2, 15);
+  std::vector<float> cos(angles.size()), sin(angles.size());
+  for (size_t i = 0; i < angles.size(); ++i) {
+    cos[i] = std::cos(angles[i]);
+    sin[i] = std::sin(angles[i]);
+  }
+  for (auto _ : state) {
+    table.rotary(x.data(), head_dim, rows, head_dim, cos.data(), sin.data());
+    benchmark::DoNotOptimize(x.data());
+  }
+  state.counters["bytes"] =
+      benchmark::Counter(12.0 * rows * head_dim * state.iterations(), benchmark::Counter::kIsRate);
+  state.SetLabel(roformer::kernels::isa_name(table.isa));
+}
+BENCHMARK(BM_Rotary)->Args({512, 64})->ArgNames({"rows", "head_dim"});
 
 // args: rows, n. x = gelu(x + bias) in place: reads and writes x, 8 bytes per element.
 void BM_Gelu(benchmark::State& state) {

@@ -16,6 +16,7 @@ onnxruntime-node installed outside the repository:
 Large files (the ~340 MB checkpoint, model file and ONNX export) go to --work, never the repo.
 """
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -223,8 +224,20 @@ def time_ort(ort_modules, onnx_file, batch, seq, threads, runs):
     return float(out.strip().splitlines()[-1])
 
 
+def set_system_blas_threads(threads):
+    """Debian's torch multiplies matrices through the system BLAS (OpenBLAS), whose own thread pool
+    torch.set_num_threads does not govern: without this, 'one thread' of PyTorch runs on all cores."""
+    with open("/proc/self/maps") as maps:
+        libraries = {line.split()[-1] for line in maps if "openblas" in line and ".so" in line}
+    for library in libraries:
+        setter = getattr(ctypes.CDLL(library), "openblas_set_num_threads", None)
+        if setter is not None:
+            setter(threads)
+
+
 def time_torch(model, vocab, batch, seq, threads, runs):
     torch.set_num_threads(threads)
+    set_system_blas_threads(threads)
     ids = torch.randint(0, vocab, (batch, seq))
     mask, types = torch.ones_like(ids), torch.zeros_like(ids)
     times = []
