@@ -29,6 +29,18 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
   return values;
 }
 
+// Reports `per_iteration` (flops or bytes of one iteration) as the rate counter `name`, and the
+// ISA the kernel ran on as the label when it is one of ours.
+void report_rate(benchmark::State& state, const char* name, double per_iteration) {
+  state.counters[name] =
+      benchmark::Counter(per_iteration * state.iterations(), benchmark::Counter::kIsRate);
+}
+void report_rate(benchmark::State& state, const char* name, double per_iteration,
+                 roformer::kernels::Isa isa) {
+  report_rate(state, name, per_iteration);
+  state.SetLabel(roformer::kernels::isa_name(isa));
+}
+
 // args: m, n, k. y[m, n] = x[m, k] w[n, k]^T + bias; 2 m n k flops.
 void BM_Linear(benchmark::State& state) {
   const size_t m = state.range(0), n = state.range(1), k = state.range(2);
@@ -40,12 +52,11 @@ void BM_Linear(benchmark::State& state) {
     roformer::kernels::linear(x.data(), w.data(), bias.data(), y.data(), m, n, k);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["flops"] =
-      benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
+  report_rate(state, "flops", 2.0 * m * n * k);
 }
 // Rows from one token to a batch of short texts, at the widths of RoFormer-base.
-#define ROFORMER_LINEAR_SHAPES                           \
-  ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {768}, {768}})    \
+#define ROFORMER_LINEAR_SHAPES                                         \
+  ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {768}, {768}})        \
       ->ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {3072}, {768}}) \
       ->ArgsProduct({{1, 16, 64, 128, 256, 512, 2048}, {768}, {3072}}) \
       ->ArgNames({"m", "n", "k"})
@@ -66,8 +77,7 @@ void BM_LinearPacked(benchmark::State& state) {
                         roformer::kernels::packed_panels(n));
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["flops"] =
-      benchmark::Counter(2.0 * m * n * k * state.iterations(), benchmark::Counter::kIsRate);
+  report_rate(state, "flops", 2.0 * m * n * k, table.isa);
 }
 
 BENCHMARK(BM_LinearPacked)->ROFORMER_LINEAR_SHAPES;
@@ -84,9 +94,7 @@ void BM_LayerNorm(benchmark::State& state) {
                      1e-12f);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["bytes"] =
-      benchmark::Counter(12.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "bytes", 12.0 * rows * n, table.isa);
 }
 BENCHMARK(BM_LayerNorm)->Args({128, 768})->Args({512, 768})->ArgNames({"rows", "n"});
 
@@ -100,9 +108,7 @@ void BM_RmsNorm(benchmark::State& state) {
     table.rms_norm(x.data(), residual.data(), y.data(), rows, n, 1e-12f);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["bytes"] =
-      benchmark::Counter(12.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "bytes", 12.0 * rows * n, table.isa);
 }
 BENCHMARK(BM_RmsNorm)->Args({128, 768})->Args({512, 768})->ArgNames({"rows", "n"});
 
@@ -116,9 +122,7 @@ void BM_Softmax(benchmark::State& state) {
     table.softmax(x.data(), n);
     benchmark::DoNotOptimize(x.data());
   }
-  state.counters["bytes"] =
-      benchmark::Counter(8.0 * n * state.iterations(), benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "bytes", 8.0 * n, table.isa);
 }
 BENCHMARK(BM_Softmax)->Arg(512)->Arg(50000)->ArgNames({"n"});
 
@@ -138,9 +142,7 @@ void BM_Rotary(benchmark::State& state) {
     table.rotary(x.data(), head_dim, rows, head_dim, cos.data(), sin.data());
     benchmark::DoNotOptimize(x.data());
   }
-  state.counters["bytes"] =
-      benchmark::Counter(12.0 * rows * head_dim * state.iterations(), benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "bytes", 12.0 * rows * head_dim, table.isa);
 }
 BENCHMARK(BM_Rotary)->Args({512, 64})->ArgNames({"rows", "head_dim"});
 
@@ -155,9 +157,7 @@ void BM_Gelu(benchmark::State& state) {
     table.bias_activation(x.data(), bias.data(), rows, n, Activation::kGelu);
     benchmark::DoNotOptimize(x.data());
   }
-  state.counters["bytes"] =
-      benchmark::Counter(8.0 * rows * n * state.iterations(), benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "bytes", 8.0 * rows * n, table.isa);
 }
 BENCHMARK(BM_Gelu)->Args({128, 3072})->ArgNames({"rows", "n"});
 
@@ -199,9 +199,7 @@ void BM_Attention(benchmark::State& state) {
     table.attention(args);
     benchmark::DoNotOptimize(out.data());
   }
-  state.counters["flops"] = benchmark::Counter(4.0 * seq * seq * head_dim * state.iterations(),
-                                               benchmark::Counter::kIsRate);
-  state.SetLabel(roformer::kernels::isa_name(table.isa));
+  report_rate(state, "flops", 4.0 * seq * seq * head_dim, table.isa);
 }
 BENCHMARK(BM_Attention)->ArgsProduct({{16, 128, 512}, {64}})->ArgNames({"seq", "head_dim"});
 
