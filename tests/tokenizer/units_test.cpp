@@ -51,6 +51,16 @@ TEST(TokenizerUtf8, OneReplacementPerMaximalSubpart) {
   EXPECT_EQ(std::u32string(decoded.begin(), decoded.end()), U"\uFFFD\uFFFD\uFFFDx\uFFFD");
 }
 
+TEST(TokenizerUtf8, ValidityAgreesWithTheDecoder) {
+  EXPECT_TRUE(tok::is_valid_utf8(""));
+  EXPECT_TRUE(tok::is_valid_utf8("plain ascii, then \u4e2d\U0001F600"));
+  EXPECT_TRUE(tok::is_valid_utf8("\uFFFD"));  // a replacement character typed by the user is text
+  EXPECT_FALSE(tok::is_valid_utf8("\xE0\x80"));      // overlong
+  EXPECT_FALSE(tok::is_valid_utf8("\xED\xA0\x80"));  // a surrogate
+  EXPECT_FALSE(tok::is_valid_utf8("ok\xF0\x9F"));     // truncated at the end
+  EXPECT_FALSE(tok::is_valid_utf8("\xFF"));
+}
+
 TEST(JiebaDictionary, ParsesWordsAndFrequencies) {
   const auto entries = parse_jieba_dictionary("AT&T 3 nz\n中国 100 ns\r\n\n  x 0\nlast 7");
   ASSERT_EQ(entries.size(), 4u);
