@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "engine/error.hpp"
+#include "engine/log.hpp"
 #include "tools/cli.hpp"
 
 namespace roformer::cli {
@@ -38,7 +39,7 @@ std::string find_shared_file(const std::string& relative) {
 void read_lines(std::istream& in, const TextInputOptions& options, const std::string& source,
                 std::vector<TextItem>& items) {
   std::string line;
-  size_t line_number = 0;
+  size_t line_number = 0, blank_lines = 0;
   while (std::getline(in, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -46,7 +47,10 @@ void read_lines(std::istream& in, const TextInputOptions& options, const std::st
       items.push_back({line, std::nullopt});
       continue;
     }
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      ++blank_lines;
+      continue;
+    }
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(line);
@@ -67,6 +71,10 @@ void read_lines(std::istream& in, const TextInputOptions& options, const std::st
       item.pair = object["text_pair"].get<std::string>();
     }
     items.push_back(std::move(item));
+  }
+  if (blank_lines > 0) {
+    log_at(LogLevel::kWarning, "skipped ", blank_lines, blank_lines == 1 ? " blank line" : " blank lines",
+           " of ", source, " (JSON lines: no output for them)");
   }
 }
 

@@ -1,5 +1,8 @@
 // roformer embed: one sentence embedding per text, as JSON lines or a .npy matrix.
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "engine/error.hpp"
@@ -24,8 +27,12 @@ void write_npy(const std::string& path, const std::vector<std::vector<float>>& r
   const size_t preamble = 10;  // 6 magic + 2 version + 2 header length
   header.append(63 - (preamble + header.size()) % 64, ' ');
   header.push_back('\n');
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    fail(ErrorCode::kIo, "cannot write ", path, ": it is a directory (expected a .npy file path)");
+  }
   std::ofstream out(path, std::ios::binary);
-  if (!out) fail(ErrorCode::kIo, "cannot write ", path);
+  if (!out) fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
   const uint16_t header_length = static_cast<uint16_t>(header.size());
   const char lengths[2] = {static_cast<char>(header_length & 0xFF),
                            static_cast<char>(header_length >> 8)};
@@ -36,7 +43,7 @@ void write_npy(const std::string& path, const std::vector<std::vector<float>>& r
     out.write(reinterpret_cast<const char*>(row.data()),
               static_cast<std::streamsize>(row.size() * sizeof(float)));
   }
-  if (!out.flush()) fail(ErrorCode::kIo, "cannot write ", path);
+  if (!out.flush()) fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
 }
 
 int run_embed(const EmbedOptions& options) {

@@ -94,9 +94,14 @@ std::vector<Request> read_requests(const std::string& path) {
     for (size_t b = 0; b < ids.size(); ++b) {
       auto check = [&](const std::vector<std::vector<int32_t>>& rows, const char* field) {
         if (rows.empty()) return;
-        if (rows.size() != request.batch || rows[b].size() != request.length) {
-          fail(ErrorCode::kBadInput, "request ", request.name, ": ", field, " must be [",
-               request.batch, "][", request.length, "] like input_ids");
+        if (rows.size() != request.batch) {
+          fail(ErrorCode::kBadInput, "request ", request.name, ": ", field, " has ", rows.size(),
+               " rows, expected ", request.batch, " as input_ids has");
+        }
+        if (rows[b].size() != request.length) {
+          fail(ErrorCode::kBadInput, "request ", request.name, ": ", field, " row ", b, " has ",
+               rows[b].size(), " entries, expected ", request.length,
+               " (every row as long as row 0 of input_ids)");
         }
       };
       check(ids, "input_ids");
@@ -140,7 +145,12 @@ int run_infer(const InferOptions& options) {
   for (const auto& request : requests) {
     log_at(LogLevel::kInfo, "infer: request ", request.name, ": ", request.batch, " x ",
            request.length, " tokens");
-    auto rows = session.run(request.rows, run_options);
+    std::vector<SequenceOutput> rows;
+    try {
+      rows = session.run(request.rows, run_options);
+    } catch (const Error& e) {  // the executor names the row ("sequence") and position
+      fail(e.code(), "request ", request.name, ": ", e.what());
+    }
     const int64_t B = request.batch, S = request.length;
     const std::string prefix = request.name + ".";
     put(out, prefix + "last_hidden_state", {B, S, c.hidden_size}, rows,

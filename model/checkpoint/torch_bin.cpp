@@ -4,6 +4,8 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cstring>
+#include <fstream>
 #include <limits>
 #include <memory>
 
@@ -32,6 +34,13 @@ struct ZipFileCloser {
   void operator()(zip_file_t* file) const { zip_fclose(file); }
 };
 
+// Whether the file begins with a zip local file header ("PK\3\4"), as every torch.save zip does.
+bool starts_like_a_zip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::memcmp(magic, "PK\x03\x04", 4) == 0;
+}
+
 ZipHandle open_zip(const std::string& path, uint64_t* archive_size) {
   *archive_size = detail::file_size_or_throw(path);
   int code = 0;
@@ -44,6 +53,10 @@ ZipHandle open_zip(const std::string& path, uint64_t* archive_size) {
   zip_error_fini(&error);
   if (code == ZIP_ER_OPEN || code == ZIP_ER_READ) {
     fail(ErrorCode::kIo, path, ": cannot open: ", reason);
+  }
+  if (code == ZIP_ER_NOZIP && starts_like_a_zip(path)) {
+    fail(ErrorCode::kBadModel, path, ": truncated or corrupt zip archive (", reason,
+         "): it starts like one but its directory at the end cannot be read");
   }
   if (code == ZIP_ER_NOZIP) {
     fail(ErrorCode::kBadModel, path, ": not a zip archive (", reason,

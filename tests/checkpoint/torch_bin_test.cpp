@@ -122,6 +122,15 @@ TEST(TorchBin, RefusesTruncatedArchivesAtEveryCut) {
     testing::write_bytes(path, original.substr(0, cut));
     expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel, {path});
   }
+  // A cut that keeps the zip's first header is called truncated, not an old PyTorch format.
+  testing::write_bytes(path, original.substr(0, original.size() / 2));
+  try {
+    read_torch_bin(path);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated or corrupt"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("PyTorch < 1.6"), std::string::npos) << e.what();
+  }
 }
 
 TEST(TorchBin, RefusesZipsWithoutOneDataPkl) {

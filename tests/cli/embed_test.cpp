@@ -144,6 +144,14 @@ TEST(CliEmbed, PoolerOnAModelWithoutOneIsRefused) {
   EXPECT_NE(result.err.find("no pooler"), std::string::npos) << result.err;
 }
 
+TEST(CliEmbed, NpyToADirectorySaysSo) {
+  const CliResult result =
+      run_cli({"embed", "--model", converted_fixture_model("v1_pooler_sim"), "--npy",
+               cli_scratch_dir().string(), "丁"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("is a directory"), std::string::npos) << result.err;
+}
+
 TEST(CliSimilarity, IsTheCosineOfTheReferenceEmbeddings) {
   const std::string model = converted_fixture_model(kFixture);
   const CliResult pair = run_cli({"similarity", "--model", model, request_text("len7"),

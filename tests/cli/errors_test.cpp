@@ -108,6 +108,34 @@ TEST(CliErrors, InferRefusesADuplicateRequestName) {
   EXPECT_FALSE(std::ifstream(out).good());
 }
 
+TEST(CliErrors, InferNamesTheRequestOfRaggedRowsAndOfIdsOutsideTheVocabulary) {
+  const std::string inputs = (cli_scratch_dir() / "ragged_inputs.json").string();
+  const std::string out = (cli_scratch_dir() / "ragged.safetensors").string();
+  write(inputs, "[{\"name\": \"a\", \"input_ids\": [[2, 5, 3], [2, 5]]}]");
+  CliResult result = run_cli(
+      {"infer", "--model", converted_fixture_model("v1_seqcls"), "--inputs", inputs, "--out", out});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("request a: input_ids row 1 has 2 entries, expected 3"),
+            std::string::npos)
+      << result.err;
+  write(inputs, "[{\"name\": \"b\", \"input_ids\": [[2, 99999, 3]]}]");
+  result = run_cli(
+      {"infer", "--model", converted_fixture_model("v1_seqcls"), "--inputs", inputs, "--out", out});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.err.find("request b: sequence 0 position 1: token id 99999"), std::string::npos)
+      << result.err;
+}
+
+TEST(CliErrors, BlankJsonLinesAreSkippedWithOneWarning) {
+  const CliResult result = run_cli({"tokenize", "--model", converted_fixture_model("v1_seqcls"),
+                                    "--jsonl"},
+                                   "{\"text\":\"a\"}\n\n  \n{\"text\":\"b\"}\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(line_count(result.out), 2u) << result.out;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("skipped 2 blank lines of stdin"), std::string::npos) << result.err;
+}
+
 TEST(CliErrors, InferRefusesAnAttentionMaskValueOtherThanZeroOrOne) {
   const std::string inputs = (cli_scratch_dir() / "mask_inputs.json").string();
   const std::string out = (cli_scratch_dir() / "mask.safetensors").string();
