@@ -52,11 +52,12 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
 }
 
 // Up to how many rows our kernel over packed weights beats OpenBLAS, which repacks the weights on
-// every call. Measured with tools/bench_kernels (BM_LinearPacked over BM_Linear time, one thread,
-// base widths). AVX-512 (AMD EPYC, Zen 4): k = 768: 0.59 at 64 rows, 0.70 at 128, 0.80 at 256,
-// 1.2 at 512; k = 3072: 0.80 at 64 rows, 1.2 at 128. AVX2: 0.55 at 16 rows, 0.9 at 64, 1.06 at 128.
+// every call. Measured with tools/bench_kernels (BM_LinearPacked over BM_Linear time, both on one
+// thread, base widths). AVX-512 (AMD EPYC, Zen 4): k = 768: 0.78 at 64 rows, 0.87 at 128, 0.89 at
+// 256, 0.86-0.96 at 512; k = 3072: 0.81 at 64 rows, 1.03 at 128, 1.19 at 512. AVX2: 0.55 at
+// 16 rows, 0.9 at 64, 1.06 at 128.
 size_t packed_max_rows(kernels::Isa isa, size_t in) {
-  if (isa == kernels::Isa::kAvx512 && in <= 1024) return 256;
+  if (isa == kernels::Isa::kAvx512 && in <= 1024) return 512;
   return 96;
 }
 
