@@ -63,11 +63,11 @@ struct KernelTable {
   // A query with no real key gets zeros.
   void (*attention)(const AttentionArgs& args);
 
-  // x: [m, k] rows ld_x apart; packed: pack_weights of w [n, k]; bias: [n] or null; y: [m, n]
-  // rows ld_y apart. y = x w^T + bias for the output columns of panels [panel_begin, panel_end)
+  // x_tiles: pack_rows of x [m, k]; packed: pack_weights of w [n, k]; bias: [n] or null;
+  // y: [m, n] rows ld_y apart. y = x w^T + bias for the output columns of panels [panel_begin, panel_end)
   // only, each element summed in the order packed_gemm.hpp fixes (bit-identical on every ISA).
-  void (*linear_packed)(const float* x, size_t ld_x, const float* packed, const float* bias,
-                        float* y, size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
+  void (*linear_packed)(const float* x_tiles, const float* packed, const float* bias, float* y,
+                        size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
                         size_t panel_end);
 };
 

@@ -1,8 +1,9 @@
-// linear_packed: x: [m, k] rows ld_x apart, packed: [panels, k, 16], bias: [n] or null,
+// linear_packed: x_tiles: pack_rows of x [m, k], packed: [panels, k, 16], bias: [n] or null,
 // y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only.
-// A tile is up to 12 rows by one 16-column panel: 12 accumulators, one weight vector load and 12
-// broadcast multiply-adds per step of k. Panels are the outer loop so one panel (k * 64 bytes)
-// stays in L2 while every row block passes over it. The order of every sum is the scalar one.
+// A tile is up to 16 rows by one 16-column panel: 16 accumulators, and per step of k one weight
+// vector, 16 broadcasts from one line of x_tiles and 16 multiply-adds. Panels are the outer loop
+// so one panel (k * 64 bytes) stays in L2 while every row tile passes over it. The order of every
+// sum is the scalar one.
 #include <immintrin.h>
 
 #include <utility>
@@ -14,12 +15,11 @@ namespace roformer::kernels::avx512 {
 
 namespace {
 
-constexpr size_t kTileRows = 12;
 constexpr size_t kPrefetchSteps = 64;  // 4 KB ahead
 
 template <size_t R>
-void tile(const float* x, size_t ld_x, const float* w, const float* bias, float* y, size_t ld_y,
-          size_t k, __mmask16 columns) {
+void tile(const float* x, const float* w, const float* bias, float* y, size_t ld_y, size_t k,
+          __mmask16 columns) {
   __m512 acc[R];
   for (size_t r = 0; r < R; ++r) acc[r] = _mm512_setzero_ps();
   for (size_t p = 0; p < k; ++p) {
@@ -28,9 +28,8 @@ void tile(const float* x, size_t ld_x, const float* w, const float* bias, float*
     _mm_prefetch(reinterpret_cast<const char*>(w + (p + kPrefetchSteps) * kPackedPanel),
                  _MM_HINT_T0);
     const __m512 wp = _mm512_load_ps(w + p * kPackedPanel);
-    for (size_t r = 0; r < R; ++r) {
-      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(x[r * ld_x + p]), wp, acc[r]);
-    }
+    const float* xp = x + p * kRowTile;
+    for (size_t r = 0; r < R; ++r) acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(xp[r]), wp, acc[r]);
   }
   if (bias != nullptr) {
     const __m512 b = _mm512_maskz_loadu_ps(columns, bias);
@@ -40,18 +39,17 @@ void tile(const float* x, size_t ld_x, const float* w, const float* bias, float*
 }
 
 template <size_t... R>
-void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, size_t ld_x,
-               const float* w, const float* bias, float* y, size_t ld_y, size_t k,
-               __mmask16 columns) {
-  using Tile = void (*)(const float*, size_t, const float*, const float*, float*, size_t, size_t,
-                        __mmask16);
+void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, const float* w,
+               const float* bias, float* y, size_t ld_y, size_t k, __mmask16 columns) {
+  using Tile =
+      void (*)(const float*, const float*, const float*, float*, size_t, size_t, __mmask16);
   static constexpr Tile kTiles[] = {tile<R + 1>...};
-  kTiles[rows - 1](x, ld_x, w, bias, y, ld_y, k, columns);
+  kTiles[rows - 1](x, w, bias, y, ld_y, k, columns);
 }
 
 }  // namespace
 
-void linear_packed(const float* x, size_t ld_x, const float* packed, const float* bias, float* y,
+void linear_packed(const float* x_tiles, const float* packed, const float* bias, float* y,
                    size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
                    size_t panel_end) {
   for (size_t panel = panel_begin; panel < panel_end; ++panel) {
@@ -60,9 +58,9 @@ void linear_packed(const float* x, size_t ld_x, const float* packed, const float
     const __mmask16 columns = static_cast<__mmask16>((1u << width) - 1);
     const float* w = packed + panel * k * kPackedPanel;
     const float* b = bias != nullptr ? bias + first : nullptr;
-    for (size_t row = 0; row < m; row += kTileRows) {
-      const size_t rows = m - row < kTileRows ? m - row : kTileRows;
-      tile_rows(rows, std::make_index_sequence<kTileRows>{}, x + row * ld_x, ld_x, w, b,
+    for (size_t row = 0; row < m; row += kRowTile) {
+      const size_t rows = m - row < kRowTile ? m - row : kRowTile;
+      tile_rows(rows, std::make_index_sequence<kRowTile>{}, x_tiles + row * k, w, b,
                 y + row * ld_y + first, ld_y, k, columns);
     }
   }

@@ -25,12 +25,13 @@ struct Session::Plan {
   size_t ffn = 0;              // [tokens, intermediate]
   size_t key_mask = 0;         // [tokens] bytes
   size_t scratch = 0;          // [threads, attention scratch]
-  size_t scratch_stride = 0;
+  size_t scratch_stride = 0;   // floats of scratch per thread
   size_t first_rows = 0;       // [sequences, hidden]: position 0 of each sequence
   size_t head_dense = 0;       // [sequences, hidden]
   size_t head_out = 0;         // sequence heads [sequences, labels]; token heads [tokens, outputs]
   size_t mlm_hidden = 0;       // [tokens, embedding_size]
   size_t pooled = 0;           // [sequences, hidden]
+  size_t row_tiles = 0;        // the input of a packed-weight GEMM: pack_rows of [rows, in]
 };
 
 namespace {
@@ -51,14 +52,19 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
   }
 }
 
-// Up to how many rows our kernel over packed weights beats OpenBLAS, which repacks the weights on
-// every call. Measured with tools/bench_kernels (BM_LinearPacked over BM_Linear time, both on one
-// thread, base widths). AVX-512 (AMD EPYC, Zen 4): k = 768: 0.78 at 64 rows, 0.87 at 128, 0.89 at
-// 256, 0.86-0.96 at 512; k = 3072: 0.81 at 64 rows, 1.03 at 128, 1.19 at 512. AVX2: 0.55 at
-// 16 rows, 0.9 at 64, 1.06 at 128.
-size_t packed_max_rows(kernels::Isa isa, size_t in) {
-  if (isa == kernels::Isa::kAvx512 && in <= 1024) return 512;
-  return 96;
+// Rows per call of our kernel over packed weights, or 0 where OpenBLAS (which repacks the
+// weights on every call) is faster. Measured with tools/bench_kernels, BM_LinearPacked against
+// BM_Linear, both on one thread, at the widths of RoFormer-base, on AMD EPYC (Zen 4):
+// - AVX-512: 103-111 GFLOP/s from 16 to 512 rows at k = 768 and 3072, against OpenBLAS's 58 at
+//   16 rows, 92 at 128 and 95-101 at 512 and more; so every row count runs in calls of 512 rows
+//   (at 2,048 rows in one call the packed rows outgrow the caches: 42 GFLOP/s at k = 3072).
+// - AVX2: 80-98 GFLOP/s from 16 to 128 rows, falling to 53 at 512 rows and k = 3072; OpenBLAS
+//   (with its AVX-512 kernels on this CPU) passes it above 128 rows.
+constexpr size_t kMostPackedRows = 512;
+size_t packed_call_rows(kernels::Isa isa, size_t rows) {
+  if (isa == kernels::Isa::kAvx512) return kMostPackedRows;
+  constexpr size_t kMostAvx2Rows = 128;
+  return rows <= kMostAvx2Rows ? kMostAvx2Rows : 0;
 }
 
 void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
@@ -99,7 +105,8 @@ Session::~Session() = default;
 // BLAS itself runs on one thread; with several threads each takes a contiguous block of output
 // columns (weight rows), so the engine's own pool (engine/threads.hpp) is the only pool that
 // ever runs and BLAS's own threads never compete with it. Neither kernel changes the order of an
-// element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on the thread count.
+// element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on
+// the thread count.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
                      size_t in, int threads) {
   // OpenBLAS sends products under about 2^19 multiply-adds to a small-matrix kernel that sums in
@@ -112,12 +119,24 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
   const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
 
   const kernels::KernelTable& k = active_kernels();
-  if (rows <= packed_max_rows(k.isa, in)) {
+  if (const size_t call_rows = packed_call_rows(k.isa, rows); call_rows > 0) {
     const float* weights = model_->packed_weights().get(linear.weight, out, in);
-    parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
-      k.linear_packed(x, /*ld_x=*/in, weights, linear.bias, y, /*ld_y=*/out, rows, out, in, begin,
-                      end);
-    });
+    for (size_t row = 0; row < rows; row += call_rows) {
+      const size_t m = std::min(call_rows, rows - row);
+      if (kernels::row_tile_floats(m, in) > row_tiles_floats_) {
+        fail(ErrorCode::kInternal, "packed rows need ", kernels::row_tile_floats(m, in),
+             " floats, the plan has ", row_tiles_floats_);
+      }
+      const float* x_rows = x + row * in;
+      parallel_chunks(kernels::row_tiles(m), workers, [&](size_t begin, size_t end) {
+        const size_t first = begin * kernels::kRowTile, last = std::min(m, end * kernels::kRowTile);
+        kernels::pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
+      });
+      parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
+        k.linear_packed(row_tiles_, weights, linear.bias, y + row * out, /*ld_y=*/out, m, out, in,
+                        begin, end);
+      });
+    }
     return;
   }
   parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
@@ -149,8 +168,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   const size_t hidden = c.hidden_size, embedding = c.embedding_size, inter = c.intermediate_size;
   const size_t heads = c.num_heads, head_dim = c.head_dim(), vocab = c.vocab_size;
   const size_t labels = c.head == HeadKind::kQuestionAnswering ? 2 : c.labels.size();
-  const bool token_head = c.head == HeadKind::kTokenClassification ||
-                          c.head == HeadKind::kQuestionAnswering;
+  const bool token_head =
+      c.head == HeadKind::kTokenClassification || c.head == HeadKind::kQuestionAnswering;
 
   // Plan every buffer before the first layer.
   Plan plan;
@@ -180,7 +199,11 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     plan.head_out = layout.reserve(T * vocab);
   }
   plan.pooled = layout.reserve(B * hidden);
+  const size_t widest_in = std::max({embedding, hidden, inter});
+  row_tiles_floats_ = kernels::row_tile_floats(std::min(T, kMostPackedRows), widest_in);
+  plan.row_tiles = layout.reserve(row_tiles_floats_);
   arena_.prepare(layout);
+  row_tiles_ = arena_.f32(plan.row_tiles);
   ensure_rotary_table(plan.longest);
   set_blas_threads(1);  // see Session::linear
 
@@ -260,8 +283,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     linear(layer.attn_out, context, spare, T, hidden, hidden, threads);
     norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
     // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
-    linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden,
-                 threads);
+    linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden, threads);
     bias_act_rows(ffn, layer.ffn_up.bias, T, inter, act);
     linear(layer.ffn_down, ffn, spare, T, hidden, inter, threads);
     norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
@@ -295,7 +317,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
 
   float* head_out = arena_.f32(plan.head_out);
   switch (c.head) {
-    case HeadKind::kNone: break;
+    case HeadKind::kNone:
+      break;
     case HeadKind::kSequenceClassification: {
       // dense -> hidden_act -> out_proj on position 0
       float* dense = arena_.f32(plan.head_dense);
@@ -325,8 +348,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
       if (c.norm_type == NormType::kLayerNorm) {
         // transform: dense -> hidden_act -> LayerNorm, then the decoder tied to token_embd
         float* transformed = arena_.f32(plan.mlm_hidden);
-        linear(Linear{w.mlm_dense.weight, nullptr}, hidden_rows, transformed, T, embedding,
-                     hidden, threads);
+        linear(Linear{w.mlm_dense.weight, nullptr}, hidden_rows, transformed, T, embedding, hidden,
+               threads);
         bias_act_rows(transformed, w.mlm_dense.bias, T, embedding, act);
         k.layer_norm(transformed, nullptr, w.mlm_norm.gain, w.mlm_norm.bias, transformed, T,
                      embedding, c.layer_norm_eps);
@@ -336,7 +359,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
              embedding, " equal to hidden_size ", hidden);
       }
       linear(Linear{w.token_embd, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding,
-                   threads);
+             threads);
       per_token(head_out, vocab, &SequenceOutput::prediction_scores);
       break;
     }

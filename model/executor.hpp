@@ -40,7 +40,8 @@ class Session {
 
   // Runs every sequence; results are independent of how sequences are grouped into batches.
   // Throws kBadInput naming the sequence and position of an id out of range.
-  std::vector<SequenceOutput> run(const std::vector<SequenceInput>& batch, const RunOptions& options);
+  std::vector<SequenceOutput> run(const std::vector<SequenceInput>& batch,
+                                  const RunOptions& options);
 
   const Model& model() const { return *model_; }
   const Arena& arena() const { return arena_; }
@@ -59,6 +60,8 @@ class Session {
   std::vector<float> rotary_cos_;  // [positions, head_dim / 2]
   std::vector<float> rotary_sin_;
   size_t rotary_positions_ = 0;
+  float* row_tiles_ = nullptr;  // in the arena: the packed input of linear's own kernel
+  size_t row_tiles_floats_ = 0;
 };
 
 }  // namespace roformer

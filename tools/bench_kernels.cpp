@@ -29,6 +29,11 @@ std::vector<float> random_floats(size_t n, unsigned seed) {
   return values;
 }
 
+// The first 64-byte boundary in a buffer allocated with 16 floats to spare.
+float* aligned_64(float* data) {
+  return data + (64 - reinterpret_cast<uintptr_t>(data) % 64) % 64 / sizeof(float);
+}
+
 // Reports `per_iteration` (flops or bytes of one iteration) as the rate counter `name`, and the
 // ISA the kernel ran on as the label when it is one of ours.
 void report_rate(benchmark::State& state, const char* name, double per_iteration) {
@@ -62,18 +67,23 @@ void BM_Linear(benchmark::State& state) {
       ->ArgNames({"m", "n", "k"})
 BENCHMARK(BM_Linear)->ROFORMER_LINEAR_SHAPES;
 
-// args: m, n, k. The same product through our kernel over weights packed once (not timed):
-// compare with BM_Linear at equal m to see where OpenBLAS stops losing (the crossover).
+// args: m, n, k. The same product through our kernel over weights packed once (not timed), the
+// rows packed on every call (timed, as in the executor): compare with BM_Linear at equal m to see
+// where OpenBLAS stops losing (the crossover).
 void BM_LinearPacked(benchmark::State& state) {
   const auto& table = roformer::active_kernels();
   const size_t m = state.range(0), n = state.range(1), k = state.range(2);
   const std::vector<float> x = random_floats(m * k, 1), w = random_floats(n * k, 2),
                            bias = random_floats(n, 3);
-  std::vector<float> packed(roformer::kernels::packed_floats(n, k) + 16), y(m * n);
-  float* aligned = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64 / 4;
+  std::vector<float> packed(roformer::kernels::packed_floats(n, k) + 16),
+      tiles(roformer::kernels::row_tile_floats(m, k) + 16);
+  std::vector<float> y(m * n);
+  float* aligned = aligned_64(packed.data());
+  float* x_tiles = aligned_64(tiles.data());
   roformer::kernels::pack_weights(w.data(), n, k, aligned);
   for (auto _ : state) {
-    table.linear_packed(x.data(), k, aligned, bias.data(), y.data(), n, m, n, k, 0,
+    roformer::kernels::pack_rows(x.data(), k, m, k, x_tiles);
+    table.linear_packed(x_tiles, aligned, bias.data(), y.data(), n, m, n, k, 0,
                         roformer::kernels::packed_panels(n));
     benchmark::DoNotOptimize(y.data());
   }

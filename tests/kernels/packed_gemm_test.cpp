@@ -18,14 +18,24 @@ struct Problem {
   std::vector<float> w, bias;
   AlignedBuffer packed;
   GuardedBuffer x;
+  AlignedBuffer x_tiles;
 
   Problem(size_t m_, size_t n_, size_t k_, std::mt19937& rng)
-      : m(m_), n(n_), k(k_), ld_x(k_ + 3), ld_y(n_ + 5), w(n_ * k_), bias(n_),
-        packed(packed_floats(n_, k_)), x(m_ * (k_ + 3)) {
+      : m(m_),
+        n(n_),
+        k(k_),
+        ld_x(k_ + 3),
+        ld_y(n_ + 5),
+        w(n_ * k_),
+        bias(n_),
+        packed(packed_floats(n_, k_)),
+        x(m_ * (k_ + 3)),
+        x_tiles(row_tile_floats(m_, k_)) {
     fill_uniform(w.data(), w.size(), rng, -1.0f, 1.0f);
     fill_uniform(bias.data(), n, rng, -1.0f, 1.0f);
     fill_uniform(x.data(), m * ld_x, rng, -1.0f, 1.0f);
     pack_weights(w.data(), n, k, packed.data());
+    pack_rows(x.data(), ld_x, m, k, x_tiles.data());
   }
 };
 
@@ -34,16 +44,16 @@ TEST_P(PackedGemmTest, BitIdenticalToScalarAndCloseToDouble) {
   const KernelTable* reference = kernel_table(Isa::kScalar);
   std::mt19937 rng(31);
   MaxError error("linear_packed", GetParam());
-  for (size_t m : {0, 1, 2, 5, 6, 7, 11, 12, 13, 25}) {
+  for (size_t m : {0, 1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 25, 33}) {
     for (size_t n : {1, 8, 15, 16, 17, 33, 48}) {
       for (size_t k : {1, 7, 64, 100}) {
         for (bool with_bias : {true, false}) {
           Problem problem(m, n, k, rng);
           const float* bias = with_bias ? problem.bias.data() : nullptr;
           GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
-          table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), bias,
-                               y.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
-          reference->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), bias,
+          table->linear_packed(problem.x_tiles.data(), problem.packed.data(), bias, y.data(),
+                               problem.ld_y, m, n, k, 0, packed_panels(n));
+          reference->linear_packed(problem.x_tiles.data(), problem.packed.data(), bias,
                                    expected.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
           ASSERT_TRUE(y.guard_intact()) << "m " << m << " n " << n << " k " << k;
           const double tolerance = kPackedToleranceScale * std::sqrt(double(k));
@@ -80,12 +90,10 @@ TEST_P(PackedGemmTest, LargeProblemsKeepTheScalarBits) {
       const size_t n = 33;
       Problem problem(m, n, k, rng);
       GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
-      table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
-                           problem.bias.data(), y.data(), problem.ld_y, m, n, k, 0,
-                           packed_panels(n));
-      reference->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
-                               problem.bias.data(), expected.data(), problem.ld_y, m, n, k, 0,
-                               packed_panels(n));
+      table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
+                           y.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+      reference->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
+                               expected.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
       ASSERT_TRUE(y.guard_intact()) << "m " << m << " k " << k;
       for (size_t i = 0; i < m; ++i) {
         for (size_t j = 0; j < n; ++j) {
@@ -104,12 +112,11 @@ TEST_P(PackedGemmTest, PanelRangesTileTheOutput) {
   Problem problem(m, n, k, rng);
   GuardedBuffer whole(m * problem.ld_y), pieces(m * problem.ld_y);
   const size_t panels = packed_panels(n);
-  table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), problem.bias.data(),
+  table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
                        whole.data(), problem.ld_y, m, n, k, 0, panels);
   for (size_t begin = 0; begin < panels; begin += 2) {
-    table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(),
-                         problem.bias.data(), pieces.data(), problem.ld_y, m, n, k, begin,
-                         std::min(panels, begin + 2));
+    table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
+                         pieces.data(), problem.ld_y, m, n, k, begin, std::min(panels, begin + 2));
   }
   for (size_t i = 0; i < m * problem.ld_y; ++i) ASSERT_EQ(whole[i], pieces[i]) << i;
   EXPECT_TRUE(pieces.guard_intact());
@@ -121,19 +128,19 @@ TEST_P(PackedGemmTest, ARowGetsTheSameBitsAloneOrAmongOthers) {
   const size_t m = 29, n = 48, k = 256;
   Problem problem(m, n, k, rng);
   GuardedBuffer together(m * problem.ld_y);
-  table->linear_packed(problem.x.data(), problem.ld_x, problem.packed.data(), problem.bias.data(),
+  table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
                        together.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
   for (size_t row = 0; row < m; ++row) {
     GuardedBuffer alone(problem.ld_y);
-    table->linear_packed(problem.x.data() + row * problem.ld_x, problem.ld_x,
-                         problem.packed.data(), problem.bias.data(), alone.data(), problem.ld_y,
-                         1, n, k, 0, packed_panels(n));
+    AlignedBuffer one_row(row_tile_floats(1, k));
+    pack_rows(problem.x.data() + row * problem.ld_x, problem.ld_x, 1, k, one_row.data());
+    table->linear_packed(one_row.data(), problem.packed.data(), problem.bias.data(), alone.data(),
+                         problem.ld_y, 1, n, k, 0, packed_panels(n));
     for (size_t j = 0; j < n; ++j) ASSERT_EQ(alone[j], together[row * problem.ld_y + j]) << row;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(AllIsas, PackedGemmTest, ::testing::ValuesIn(all_isas()),
-                         isa_param_name);
+INSTANTIATE_TEST_SUITE_P(AllIsas, PackedGemmTest, ::testing::ValuesIn(all_isas()), isa_param_name);
 
 TEST(PackWeightsTest, PanelsHoldColumnsAndZeroPadding) {
   const size_t n = 19, k = 3;
@@ -147,6 +154,23 @@ TEST(PackWeightsTest, PanelsHoldColumnsAndZeroPadding) {
         const size_t column = panel * kPackedPanel + c;
         const float want = column < n ? w[column * k + p] : 0.0f;
         EXPECT_EQ(packed[(panel * k + p) * kPackedPanel + c], want);
+      }
+    }
+  }
+}
+
+TEST(PackRowsTest, TilesHoldRowsStepMajorAndZeroPadding) {
+  const size_t m = 19, k = 5, ld_x = 7;
+  std::vector<float> x(m * ld_x), tiles(row_tile_floats(m, k), -1.0f);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i);
+  pack_rows(x.data(), ld_x, m, k, tiles.data());
+  ASSERT_EQ(tiles.size(), 2 * k * kRowTile);
+  for (size_t tile = 0; tile < 2; ++tile) {
+    for (size_t p = 0; p < k; ++p) {
+      for (size_t r = 0; r < kRowTile; ++r) {
+        const size_t row = tile * kRowTile + r;
+        const float want = row < m ? x[row * ld_x + p] : 0.0f;
+        EXPECT_EQ(tiles[(tile * k + p) * kRowTile + r], want) << "row " << row << " step " << p;
       }
     }
   }

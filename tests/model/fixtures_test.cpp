@@ -161,6 +161,31 @@ TEST(Batching, ResultIndependentOfBatchComposition) {
   }
 }
 
+// More tokens than one call of the packed-weight GEMM takes (512 rows): the calls over later
+// rows must land on those rows. Each text compared with the same text alone.
+TEST(Batching, TextsPastTheFirstPackedCallMatchTheirRunAlone) {
+  auto model = Model::load(converted_fixture("v1_seqcls"));
+  Session session(model);
+  RunOptions options;
+  options.last_hidden_state = true;
+  std::vector<SequenceInput> texts;
+  for (int i = 0; i < 13; ++i) {
+    SequenceInput input;
+    const int length = i == 12 ? 7 : 50 + i;
+    for (int t = 0; t < length; ++t) input.input_ids.push_back(5 + (t * 31 + i * 7) % 900);
+    texts.push_back(input);
+  }
+  auto together = session.run(texts, options);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto alone = session.run({texts[i]}, options);
+    ASSERT_EQ(alone[0].last_hidden_state.size(), together[i].last_hidden_state.size());
+    for (size_t j = 0; j < alone[0].last_hidden_state.size(); ++j) {
+      ASSERT_NEAR(alone[0].last_hidden_state[j], together[i].last_hidden_state[j], 1e-5)
+          << "text " << i << " element " << j;
+    }
+  }
+}
+
 TEST(Executor, RejectsIdsOutsideTheVocabulary) {
   auto model = Model::load(converted_fixture("v1_seqcls"));
   Session session(model);
