@@ -4,6 +4,7 @@
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "kernels/packed_gemm.hpp"
 #include "model/gguf/gguf.hpp"
 
 namespace roformer {
@@ -12,6 +13,18 @@ namespace {
 const char* strip_accents_text(const std::optional<bool>& strip) {
   if (!strip) return "default";
   return *strip ? "true" : "false";
+}
+
+// An upper bound of the packed size of every matrix the executor may multiply by: each 2-D tensor
+// but the token type table (a masked LM's decoder multiplies by token_embd), with a line of slack
+// per matrix for alignment.
+size_t packable_floats(const ModelConfig& config) {
+  size_t floats = 0;
+  for (const TensorSpec& spec : expected_tensors(config)) {
+    if (spec.shape.size() != 2 || spec.name == "token_types.weight") continue;
+    floats += kernels::packed_floats(spec.shape[0], spec.shape[1]) + kernels::kPackedPanel;
+  }
+  return floats;
 }
 
 }  // namespace
@@ -93,11 +106,12 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
   model->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.vocab), tokenizer.options,
                                                   std::move(tokenizer.jieba_dictionary));
   model->weights_ = bind_weights(*model->file_, model->config_);
-  model->packed_weights_ = std::make_unique<PackedWeights>(model->file_.get());
+  model->packed_weights_ =
+      std::make_unique<PackedWeights>(model->file_.get(), packable_floats(model->config_));
   model->load_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  log_at(LogLevel::kInfo, "loaded ", path, " in ", model->load_ms_, " ms: ",
-         model->config_.num_layers, " layers, hidden ", model->config_.hidden_size, ", ",
+  log_at(LogLevel::kInfo, "loaded ", path, " in ", model->load_ms_,
+         " ms: ", model->config_.num_layers, " layers, hidden ", model->config_.hidden_size, ", ",
          model->file_->tensors().size(), " tensors");
   return model;
 }
