@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "kernels/packed_gemm.hpp"
+#include "model/packed_weights.hpp"
 #include "model_test_util.hpp"
 
 namespace {
@@ -37,7 +39,8 @@ std::vector<SequenceInput> two_sequences(size_t length) {
 TEST(Allocation, ForwardPassAllocatesOnlyItsResults) {
   auto model = Model::load(converted_fixture("v1_seqcls"));
   Session session(model);
-  // 2 x 8 tokens runs the packed-weight GEMM, 2 x 100 tokens runs OpenBLAS: both paths.
+  // 2 x 8 tokens runs the packed-weight GEMM; 2 x 100 tokens runs it too on AVX-512, and
+  // OpenBLAS on AVX2 (CMakeLists.txt runs this binary again with ROFORMER_ISA=avx2).
   const auto short_batch = two_sequences(8), long_batch = two_sequences(100);
   for (int threads : {1, 2}) {
     RunOptions options;
@@ -71,6 +74,31 @@ TEST(Allocation, SessionsOfOneModelShareThePackedWeights) {
   auto again = second.run(short_batch, RunOptions{});
   EXPECT_EQ(model->packed_weights().count(), packed);
   EXPECT_EQ(again[0].logits, first.run(short_batch, RunOptions{})[0].logits);
+}
+
+// A range with room for one matrix (2 MB, the range's unit): the first is carved from it, the
+// second allocated on its own; both hold pack_weights' layout, start on a 64-byte line, and come
+// back on the next request.
+TEST(PackedWeightsTest, MatricesPastTheReservedRangeStillPack) {
+  const size_t out = 512, in = 1024, floats = kernels::packed_floats(out, in);
+  ASSERT_EQ(floats * sizeof(float), size_t(2) << 20);
+  std::vector<float> first(out * in), second(out * in);
+  for (size_t i = 0; i < first.size(); ++i) {
+    first[i] = float(i % 1000);
+    second[i] = -float(i % 999);
+  }
+  PackedWeights packed(nullptr, floats);
+  EXPECT_TRUE(packed.in_huge_page_range());
+  const float* a = packed.get(first.data(), out, in);
+  const float* b = packed.get(second.data(), out, in);
+  EXPECT_EQ(packed.get(first.data(), out, in), a);
+  EXPECT_EQ(packed.count(), 2u);
+  for (const auto& [matrix, weights] : {std::pair{a, &first}, std::pair{b, &second}}) {
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(matrix) % 64, 0u);
+    std::vector<float> want(floats);
+    kernels::pack_weights(weights->data(), out, in, want.data());
+    EXPECT_EQ(std::vector<float>(matrix, matrix + floats), want);
+  }
 }
 
 }  // namespace
