@@ -29,7 +29,8 @@ void linear(const float* x, const float* w, const float* bias, float* y, size_t 
   const blasint bk = static_cast<blasint>(k);
   const blasint ld_k = bk > 0 ? bk : 1;  // BLAS rejects a leading dimension of 0 even when k = 0
   cblas_sgemm(CblasRowMajor, /*trans_a=*/CblasNoTrans, /*trans_b=*/CblasTrans, bm, bn, bk,
-              /*alpha=*/1.0f, x, /*lda=*/ld_k, w, /*ldb=*/ld_k, beta, y, /*ldc=*/static_cast<blasint>(ld_y));
+              /*alpha=*/1.0f, x, /*lda=*/ld_k, w, /*ldb=*/ld_k, beta, y,
+              /*ldc=*/static_cast<blasint>(ld_y));
 }
 
 }  // namespace roformer::kernels

@@ -61,9 +61,9 @@ inline AttentionScratch split_attention_scratch(float* scratch, size_t seq, size
   void rotary(float* x, size_t ld, size_t rows, size_t head_dim, const float* cos,              \
               const float* sin);                                                                \
   void attention(const AttentionArgs& args);                                                    \
-  void linear_packed(const float* x_tiles, const float* packed, const float* bias, float* y,    \
-                     size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,             \
-                     size_t panel_end);                                                         \
+  void linear_packed(const float* x_tiles, const float* packed, const float* bias,              \
+                     Activation act, float* y, size_t ld_y, size_t m, size_t n, size_t k,       \
+                     size_t panel_begin, size_t panel_end);                                     \
   /* src, dst: [head_dim], cos, sin: [head_dim / 2]; dst may alias src. */                      \
   void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,              \
                   const float* sin);

@@ -64,11 +64,13 @@ struct KernelTable {
   void (*attention)(const AttentionArgs& args);
 
   // x_tiles: pack_rows of x [m, k]; packed: pack_weights of w [n, k]; bias: [n] or null;
-  // y: [m, n] rows ld_y apart. y = x w^T + bias for the output columns of panels [panel_begin, panel_end)
-  // only, each element summed in the order packed_gemm.hpp fixes (bit-identical on every ISA).
-  void (*linear_packed)(const float* x_tiles, const float* packed, const float* bias, float* y,
-                        size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
-                        size_t panel_end);
+  // y: [m, n] rows ld_y apart. y = act(x w^T + bias) for the output columns of panels
+  // [panel_begin, panel_end) only, each element summed in the order packed_gemm.hpp fixes
+  // (bit-identical on every ISA), then activated by this ISA's bias_activation while the tile is
+  // in L1: the same bits as bias_activation run over y afterwards.
+  void (*linear_packed)(const float* x_tiles, const float* packed, const float* bias,
+                        Activation act, float* y, size_t ld_y, size_t m, size_t n, size_t k,
+                        size_t panel_begin, size_t panel_end);
 };
 
 // The table for one ISA, or null when this build did not compile that ISA. Whether the CPU can run

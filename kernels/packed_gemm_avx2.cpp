@@ -1,5 +1,5 @@
 // linear_packed: x_tiles: pack_rows of x [m, k], packed: [panels, k, 16], bias: [n] or null,
-// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only.
+// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only, y = act(x w^T + b).
 // A tile is up to 6 rows (of one 16-row tile of x_tiles) by one 16-column panel (two vectors):
 // 12 accumulators of the 16 ymm registers, two weight loads and 12 broadcast multiply-adds per
 // step of k. Panels are the outer loop so one panel stays in L2 while every row tile passes over
@@ -22,7 +22,7 @@ template <size_t R>
 void tile(const float* x, const float* w, const float* bias, float* y, size_t ld_y, size_t k,
           size_t width) {
   __m256 lo[R], hi[R];
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (size_t r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
   for (size_t p = 0; p < k; ++p) {
     // As in the AVX-512 kernel: the 64-byte line of the panel kPrefetchSteps steps ahead.
@@ -30,7 +30,7 @@ void tile(const float* x, const float* w, const float* bias, float* y, size_t ld
                  _MM_HINT_T0);
     const __m256 w_lo = _mm256_load_ps(w + p * kPackedPanel);
     const __m256 w_hi = _mm256_load_ps(w + p * kPackedPanel + 8);
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       const __m256 xr = _mm256_broadcast_ss(x + p * kRowTile + r);
       lo[r] = _mm256_fmadd_ps(xr, w_lo, lo[r]);
@@ -44,13 +44,13 @@ void tile(const float* x, const float* w, const float* bias, float* y, size_t ld
   if (bias != nullptr) {
     const __m256 b_lo = _mm256_maskload_ps(bias, mask_lo);
     const __m256 b_hi = _mm256_maskload_ps(bias + 8, mask_hi);
-    #pragma GCC unroll 16
+#pragma GCC unroll 16
     for (size_t r = 0; r < R; ++r) {
       lo[r] = _mm256_add_ps(lo[r], b_lo);
       hi[r] = _mm256_add_ps(hi[r], b_hi);
     }
   }
-  #pragma GCC unroll 16
+#pragma GCC unroll 16
   for (size_t r = 0; r < R; ++r) {
     _mm256_maskstore_ps(y + r * ld_y, mask_lo, lo[r]);
     _mm256_maskstore_ps(y + r * ld_y + 8, mask_hi, hi[r]);
@@ -67,8 +67,8 @@ void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, const flo
 
 }  // namespace
 
-void linear_packed(const float* x_tiles, const float* packed, const float* bias, float* y,
-                   size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
+void linear_packed(const float* x_tiles, const float* packed, const float* bias, Activation act,
+                   float* y, size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
                    size_t panel_end) {
   for (size_t panel = panel_begin; panel < panel_end; ++panel) {
     const size_t first = panel * kPackedPanel;
@@ -80,8 +80,13 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
       const size_t tile_end = m - tile_row < kRowTile ? m : tile_row + kRowTile;
       for (size_t row = tile_row; row < tile_end; row += kTileRows) {
         const size_t rows = tile_end - row < kTileRows ? tile_end - row : kTileRows;
-        tile_rows(rows, std::make_index_sequence<kTileRows>{}, x + (row - tile_row), w, b,
-                  y + row * ld_y + first, ld_y, k, width);
+        float* y_tile = y + row * ld_y + first;
+        tile_rows(rows, std::make_index_sequence<kTileRows>{}, x + (row - tile_row), w, b, y_tile,
+                  ld_y, k, width);
+        if (act == Activation::kIdentity) continue;
+        for (size_t r = 0; r < rows; ++r) {
+          bias_activation(y_tile + r * ld_y, nullptr, 1, width, act);
+        }
       }
     }
   }

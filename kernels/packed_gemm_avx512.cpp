@@ -1,5 +1,5 @@
 // linear_packed: x_tiles: pack_rows of x [m, k], packed: [panels, k, 16], bias: [n] or null,
-// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only.
+// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only, y = act(x w^T + b).
 // A tile is up to 16 rows by one 16-column panel: 16 accumulators, and per step of k one weight
 // vector, 16 broadcasts from one line of x_tiles and 16 multiply-adds. Panels are the outer loop
 // so one panel (k * 64 bytes) stays in L2 while every row tile passes over it. The order of every
@@ -49,8 +49,8 @@ void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, const flo
 
 }  // namespace
 
-void linear_packed(const float* x_tiles, const float* packed, const float* bias, float* y,
-                   size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
+void linear_packed(const float* x_tiles, const float* packed, const float* bias, Activation act,
+                   float* y, size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
                    size_t panel_end) {
   for (size_t panel = panel_begin; panel < panel_end; ++panel) {
     const size_t first = panel * kPackedPanel;
@@ -60,8 +60,11 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
     const float* b = bias != nullptr ? bias + first : nullptr;
     for (size_t row = 0; row < m; row += kRowTile) {
       const size_t rows = m - row < kRowTile ? m - row : kRowTile;
-      tile_rows(rows, std::make_index_sequence<kRowTile>{}, x_tiles + row * k, w, b,
-                y + row * ld_y + first, ld_y, k, columns);
+      float* y_tile = y + row * ld_y + first;
+      tile_rows(rows, std::make_index_sequence<kRowTile>{}, x_tiles + row * k, w, b, y_tile, ld_y,
+                k, columns);
+      if (act == Activation::kIdentity) continue;
+      for (size_t r = 0; r < rows; ++r) bias_activation(y_tile + r * ld_y, nullptr, 1, width, act);
     }
   }
 }

@@ -1,7 +1,8 @@
 // linear_packed: x_tiles: pack_rows of x [m, k], packed: [panels, k, 16], bias: [n] or null,
-// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only.
+// y: [m, n] rows ld_y apart, columns of panels [panel_begin, panel_end) only, y = act(x w^T + b).
 // The reference: every element is acc = fma(x[p], w[p], acc) for p = 0..k-1 from acc = 0, then
-// acc + bias, exactly the order of the vector variants (std::fma, so no contraction choices).
+// acc + bias, exactly the order of the vector variants (std::fma, so no contraction choices);
+// then act, by this ISA's bias_activation.
 #include <cmath>
 
 #include "kernels/kernel_variants.hpp"
@@ -9,8 +10,8 @@
 
 namespace roformer::kernels::scalar {
 
-void linear_packed(const float* x_tiles, const float* packed, const float* bias, float* y,
-                   size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
+void linear_packed(const float* x_tiles, const float* packed, const float* bias, Activation act,
+                   float* y, size_t ld_y, size_t m, size_t n, size_t k, size_t panel_begin,
                    size_t panel_end) {
   for (size_t panel = panel_begin; panel < panel_end; ++panel) {
     const float* w = packed + panel * k * kPackedPanel;
@@ -24,6 +25,10 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
         }
         y[row * ld_y + column] = bias != nullptr ? acc + bias[column] : acc;
       }
+      if (act == Activation::kIdentity) continue;
+      const size_t first = panel * kPackedPanel;
+      const size_t width = n - first < kPackedPanel ? n - first : kPackedPanel;
+      bias_activation(y + row * ld_y + first, nullptr, 1, width, act);
     }
   }
 }

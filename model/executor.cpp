@@ -108,7 +108,7 @@ Session::~Session() = default;
 // element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on
 // the thread count.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                     size_t in, int threads) {
+                     size_t in, int threads, kernels::Activation act) {
   // OpenBLAS sends products under about 2^19 multiply-adds to a small-matrix kernel that sums in
   // another order; every piece (and so the whole) stays above that, and smaller GEMMs run on one
   // thread, so no thread count changes which kernel computes an element.
@@ -133,18 +133,25 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
         kernels::pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
       });
       parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
-        k.linear_packed(row_tiles_, weights, linear.bias, y + row * out, /*ld_y=*/out, m, out, in,
-                        begin, end);
+        k.linear_packed(row_tiles_, weights, linear.bias, act, y + row * out, /*ld_y=*/out, m, out,
+                        in, begin, end);
       });
     }
     return;
   }
+  // With an activation the bias waits for the activation pass, which adds it first as the packed
+  // kernel does.
+  const bool activated = act != kernels::Activation::kIdentity;
   parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
     const size_t first = begin * kColumnBlock, last = std::min(out, end * kColumnBlock);
     if (first >= last) return;
-    const float* bias = linear.bias ? linear.bias + first : nullptr;
+    const float* bias = linear.bias && !activated ? linear.bias + first : nullptr;
     kernels::linear(x, linear.weight + first * in, bias, y + first, /*ld_y=*/out, rows,
                     last - first, in);
+  });
+  if (!activated) return;
+  parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
+    k.bias_activation(y + begin * out, linear.bias, end - begin, out, act);
   });
 }
 
@@ -235,12 +242,6 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     });
   };
   const kernels::Activation act = parse_activation(c.hidden_act, "hidden_act");
-  auto bias_act_rows = [&](float* x, const float* bias, size_t rows, size_t width,
-                           kernels::Activation activation) {
-    parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
-      k.bias_activation(x + begin * width, bias, end - begin, width, activation);
-    });
-  };
 
   float* hidden_rows = arena_.f32(plan.hidden);  // x: [tokens, hidden]
   float* spare = arena_.f32(plan.spare);
@@ -283,8 +284,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     linear(layer.attn_out, context, spare, T, hidden, hidden, threads);
     norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
     // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
-    linear(Linear{layer.ffn_up.weight, nullptr}, hidden_rows, ffn, T, inter, hidden, threads);
-    bias_act_rows(ffn, layer.ffn_up.bias, T, inter, act);
+    linear(layer.ffn_up, hidden_rows, ffn, T, inter, hidden, threads, act);
     linear(layer.ffn_down, ffn, spare, T, hidden, inter, threads);
     norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
   }
@@ -306,9 +306,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   }
   if (c.has_pooler && options.pooler) {
     float* pooled = arena_.f32(plan.pooled);
-    linear(Linear{w.pooler.weight, nullptr}, first, pooled, B, hidden, hidden, threads);
-    k.bias_activation(pooled, w.pooler.bias, B, hidden,
-                      parse_activation(c.pooler_activation, "pooler_activation"));
+    linear(w.pooler, first, pooled, B, hidden, hidden, threads,
+           parse_activation(c.pooler_activation, "pooler_activation"));
     for (size_t s = 0; s < B; ++s) {
       outputs[s].pooler_output.assign(pooled + s * hidden, pooled + (s + 1) * hidden);
     }
@@ -322,8 +321,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     case HeadKind::kSequenceClassification: {
       // dense -> hidden_act -> out_proj on position 0
       float* dense = arena_.f32(plan.head_dense);
-      linear(Linear{w.cls_dense.weight, nullptr}, first, dense, B, hidden, hidden, threads);
-      k.bias_activation(dense, w.cls_dense.bias, B, hidden, act);
+      linear(w.cls_dense, first, dense, B, hidden, hidden, threads, act);
       linear(w.cls_out, dense, head_out, B, labels, hidden, threads);
       for (size_t s = 0; s < B; ++s) {
         outputs[s].logits.assign(head_out + s * labels, head_out + (s + 1) * labels);
@@ -348,9 +346,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
       if (c.norm_type == NormType::kLayerNorm) {
         // transform: dense -> hidden_act -> LayerNorm, then the decoder tied to token_embd
         float* transformed = arena_.f32(plan.mlm_hidden);
-        linear(Linear{w.mlm_dense.weight, nullptr}, hidden_rows, transformed, T, embedding, hidden,
-               threads);
-        bias_act_rows(transformed, w.mlm_dense.bias, T, embedding, act);
+        linear(w.mlm_dense, hidden_rows, transformed, T, embedding, hidden, threads, act);
         k.layer_norm(transformed, nullptr, w.mlm_norm.gain, w.mlm_norm.bias, transformed, T,
                      embedding, c.layer_norm_eps);
         decoder_input = transformed;

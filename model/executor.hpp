@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/arena.hpp"
+#include "kernels/kernels.hpp"
 #include "model/model.hpp"
 
 namespace roformer {
@@ -50,10 +51,11 @@ class Session {
   struct Plan;
 
   void ensure_rotary_table(size_t length);
-  // x: [rows, in] -> y: [rows, out] = x W^T + b, by our packed-weight kernel at small row counts
-  // and OpenBLAS above them, split among `threads` by output columns.
+  // x: [rows, in] -> y: [rows, out] = act(x W^T + b), by our packed-weight kernel (act applied
+  // in its epilogue) or by OpenBLAS where that is faster (act in a pass after it), split among
+  // `threads` by output columns.
   void linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out, size_t in,
-              int threads);
+              int threads, kernels::Activation act = kernels::Activation::kIdentity);
 
   std::shared_ptr<const Model> model_;
   Arena arena_;

@@ -51,10 +51,12 @@ TEST_P(PackedGemmTest, BitIdenticalToScalarAndCloseToDouble) {
           Problem problem(m, n, k, rng);
           const float* bias = with_bias ? problem.bias.data() : nullptr;
           GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
-          table->linear_packed(problem.x_tiles.data(), problem.packed.data(), bias, y.data(),
-                               problem.ld_y, m, n, k, 0, packed_panels(n));
+          table->linear_packed(problem.x_tiles.data(), problem.packed.data(), bias,
+                               Activation::kIdentity, y.data(), problem.ld_y, m, n, k, 0,
+                               packed_panels(n));
           reference->linear_packed(problem.x_tiles.data(), problem.packed.data(), bias,
-                                   expected.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+                                   Activation::kIdentity, expected.data(), problem.ld_y, m, n, k, 0,
+                                   packed_panels(n));
           ASSERT_TRUE(y.guard_intact()) << "m " << m << " n " << n << " k " << k;
           const double tolerance = kPackedToleranceScale * std::sqrt(double(k));
           for (size_t i = 0; i < m; ++i) {
@@ -91,9 +93,11 @@ TEST_P(PackedGemmTest, LargeProblemsKeepTheScalarBits) {
       Problem problem(m, n, k, rng);
       GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
       table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
-                           y.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+                           Activation::kIdentity, y.data(), problem.ld_y, m, n, k, 0,
+                           packed_panels(n));
       reference->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
-                               expected.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+                               Activation::kIdentity, expected.data(), problem.ld_y, m, n, k, 0,
+                               packed_panels(n));
       ASSERT_TRUE(y.guard_intact()) << "m " << m << " k " << k;
       for (size_t i = 0; i < m; ++i) {
         for (size_t j = 0; j < n; ++j) {
@@ -113,10 +117,11 @@ TEST_P(PackedGemmTest, PanelRangesTileTheOutput) {
   GuardedBuffer whole(m * problem.ld_y), pieces(m * problem.ld_y);
   const size_t panels = packed_panels(n);
   table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
-                       whole.data(), problem.ld_y, m, n, k, 0, panels);
+                       Activation::kIdentity, whole.data(), problem.ld_y, m, n, k, 0, panels);
   for (size_t begin = 0; begin < panels; begin += 2) {
     table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
-                         pieces.data(), problem.ld_y, m, n, k, begin, std::min(panels, begin + 2));
+                         Activation::kIdentity, pieces.data(), problem.ld_y, m, n, k, begin,
+                         std::min(panels, begin + 2));
   }
   for (size_t i = 0; i < m * problem.ld_y; ++i) ASSERT_EQ(whole[i], pieces[i]) << i;
   EXPECT_TRUE(pieces.guard_intact());
@@ -129,13 +134,15 @@ TEST_P(PackedGemmTest, ARowGetsTheSameBitsAloneOrAmongOthers) {
   Problem problem(m, n, k, rng);
   GuardedBuffer together(m * problem.ld_y);
   table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
-                       together.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+                       Activation::kIdentity, together.data(), problem.ld_y, m, n, k, 0,
+                       packed_panels(n));
   for (size_t row = 0; row < m; ++row) {
     GuardedBuffer alone(problem.ld_y);
     AlignedBuffer one_row(row_tile_floats(1, k));
     pack_rows(problem.x.data() + row * problem.ld_x, problem.ld_x, 1, k, one_row.data());
-    table->linear_packed(one_row.data(), problem.packed.data(), problem.bias.data(), alone.data(),
-                         problem.ld_y, 1, n, k, 0, packed_panels(n));
+    table->linear_packed(one_row.data(), problem.packed.data(), problem.bias.data(),
+                         Activation::kIdentity, alone.data(), problem.ld_y, 1, n, k, 0,
+                         packed_panels(n));
     for (size_t j = 0; j < n; ++j) ASSERT_EQ(alone[j], together[row * problem.ld_y + j]) << row;
   }
 }
@@ -171,6 +178,33 @@ TEST(PackRowsTest, TilesHoldRowsStepMajorAndZeroPadding) {
         const size_t row = tile * kRowTile + r;
         const float want = row < m ? x[row * ld_x + p] : 0.0f;
         EXPECT_EQ(tiles[(tile * k + p) * kRowTile + r], want) << "row " << row << " step " << p;
+      }
+    }
+  }
+}
+
+// The activation in the epilogue gives the bits of this ISA's bias_activation run afterwards, for
+// every activation, on tiles cut short by m and n.
+TEST_P(PackedGemmTest, ActivationEpilogueEqualsActivatingAfterwards) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  std::mt19937 rng(35);
+  const size_t m = 21, n = 37, k = 50;
+  Problem problem(m, n, k, rng);
+  for (Activation act : {Activation::kGelu, Activation::kGeluTanh, Activation::kRelu,
+                         Activation::kTanh, Activation::kSilu}) {
+    GuardedBuffer fused(m * problem.ld_y), after(m * problem.ld_y);
+    table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(), act,
+                         fused.data(), problem.ld_y, m, n, k, 0, packed_panels(n));
+    table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
+                         Activation::kIdentity, after.data(), problem.ld_y, m, n, k, 0,
+                         packed_panels(n));
+    for (size_t i = 0; i < m; ++i)
+      table->bias_activation(after.data() + i * problem.ld_y, nullptr, 1, n, act);
+    ASSERT_TRUE(fused.guard_intact());
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < problem.ld_y; ++j) {
+        ASSERT_EQ(fused[i * problem.ld_y + j], after[i * problem.ld_y + j])
+            << "activation " << int(act) << " row " << i << " column " << j;
       }
     }
   }
