@@ -10,6 +10,7 @@
 
 #include "kernels/kernel_variants.hpp"
 #include "kernels/packed_gemm.hpp"
+#include "kernels/simd_avx2.hpp"
 
 namespace roformer::kernels::avx2 {
 
@@ -57,6 +58,18 @@ void tile(const float* x, const float* w, const float* bias, float* y, size_t ld
   }
 }
 
+// y: [rows, width] rows ld_y apart, in place: y = op(y), as bias_activation.
+template <typename Op>
+void activate_tile(float* y, size_t ld_y, size_t rows, size_t width, Op op) {
+  const __m256i mask_lo = tail_mask(width < 8 ? width : 8);
+  const __m256i mask_hi = tail_mask(width > 8 ? width - 8 : 0);
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = y + r * ld_y;
+    _mm256_maskstore_ps(row, mask_lo, op(_mm256_maskload_ps(row, mask_lo)));
+    _mm256_maskstore_ps(row + 8, mask_hi, op(_mm256_maskload_ps(row + 8, mask_hi)));
+  }
+}
+
 template <size_t... R>
 void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, const float* w,
                const float* bias, float* y, size_t ld_y, size_t k, size_t width) {
@@ -84,9 +97,7 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
         tile_rows(rows, std::make_index_sequence<kTileRows>{}, x + (row - tile_row), w, b, y_tile,
                   ld_y, k, width);
         if (act == Activation::kIdentity) continue;
-        for (size_t r = 0; r < rows; ++r) {
-          bias_activation(y_tile + r * ld_y, nullptr, 1, width, act);
-        }
+        with_activation(act, [&](auto op) { activate_tile(y_tile, ld_y, rows, width, op); });
       }
     }
   }

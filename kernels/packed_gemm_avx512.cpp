@@ -10,6 +10,7 @@
 
 #include "kernels/kernel_variants.hpp"
 #include "kernels/packed_gemm.hpp"
+#include "kernels/simd_avx512.hpp"
 
 namespace roformer::kernels::avx512 {
 
@@ -38,6 +39,15 @@ void tile(const float* x, const float* w, const float* bias, float* y, size_t ld
   for (size_t r = 0; r < R; ++r) _mm512_mask_storeu_ps(y + r * ld_y, columns, acc[r]);
 }
 
+// y: [rows, width] rows ld_y apart, width as `columns`, in place: y = op(y), as bias_activation.
+template <typename Op>
+void activate_tile(float* y, size_t ld_y, size_t rows, __mmask16 columns, Op op) {
+  for (size_t r = 0; r < rows; ++r) {
+    float* row = y + r * ld_y;
+    _mm512_mask_storeu_ps(row, columns, op(_mm512_maskz_loadu_ps(columns, row)));
+  }
+}
+
 template <size_t... R>
 void tile_rows(size_t rows, std::index_sequence<R...>, const float* x, const float* w,
                const float* bias, float* y, size_t ld_y, size_t k, __mmask16 columns) {
@@ -64,7 +74,7 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
       tile_rows(rows, std::make_index_sequence<kRowTile>{}, x_tiles + row * k, w, b, y_tile, ld_y,
                 k, columns);
       if (act == Activation::kIdentity) continue;
-      for (size_t r = 0; r < rows; ++r) bias_activation(y_tile + r * ld_y, nullptr, 1, width, act);
+      with_activation(act, [&](auto op) { activate_tile(y_tile, ld_y, rows, columns, op); });
     }
   }
 }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/kernels.hpp"
 #include "kernels/math_constants.hpp"
 
 namespace roformer::kernels::avx2 {
@@ -116,6 +117,64 @@ inline __m256 tanh(__m256 x) {
                     _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
   const __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(math::kTanhSmallLimit), _CMP_LT_OQ);
   return with_sign(_mm256_blendv_ps(large, small, is_small), x);
+}
+
+// The activations of kernels.hpp, one functor each, lane by lane.
+struct Identity {
+  __m256 operator()(__m256 x) const { return x; }
+};
+
+struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
+  __m256 operator()(__m256 x) const {
+    const __m256 e = erf(_mm256_mul_ps(x, _mm256_set1_ps(math::kInvSqrt2)));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
+                         _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  }
+};
+
+struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+  __m256 operator()(__m256 x) const {
+    const __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    const __m256 inner =
+        _mm256_mul_ps(_mm256_set1_ps(math::kSqrt2OverPi),
+                      _mm256_fmadd_ps(_mm256_set1_ps(math::kGeluTanhCubic), x3, x));
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
+                         _mm256_add_ps(_mm256_set1_ps(1.0f), tanh(inner)));
+  }
+};
+
+struct Relu {
+  __m256 operator()(__m256 x) const { return _mm256_max_ps(x, _mm256_setzero_ps()); }
+};
+
+struct Tanh {
+  __m256 operator()(__m256 x) const { return tanh(x); }
+};
+
+struct Silu {  // x / (1 + exp(-x)); exp overflows to +inf for x < -88, giving -0 as it should
+  __m256 operator()(__m256 x) const {
+    const __m256 e = exp(_mm256_sub_ps(_mm256_setzero_ps(), x));
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+  }
+};
+
+// Calls f with the functor of `act`: one switch, outside the caller's loops.
+template <typename F>
+void with_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::kIdentity:
+      return f(Identity{});
+    case Activation::kGelu:
+      return f(Gelu{});
+    case Activation::kGeluTanh:
+      return f(GeluTanh{});
+    case Activation::kRelu:
+      return f(Relu{});
+    case Activation::kTanh:
+      return f(Tanh{});
+    case Activation::kSilu:
+      return f(Silu{});
+  }
 }
 
 }  // namespace roformer::kernels::avx2

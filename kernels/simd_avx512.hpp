@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "kernels/kernels.hpp"
 #include "kernels/math_constants.hpp"
 
 namespace roformer::kernels::avx512 {
@@ -85,6 +86,64 @@ inline __m512 tanh(__m512 x) {
   const __mmask16 is_small =
       _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kTanhSmallLimit), _CMP_LT_OQ);
   return with_sign(_mm512_mask_mov_ps(large, is_small, small), x);
+}
+
+// The activations of kernels.hpp, one functor each, lane by lane.
+struct Identity {
+  __m512 operator()(__m512 x) const { return x; }
+};
+
+struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
+  __m512 operator()(__m512 x) const {
+    const __m512 e = erf(_mm512_mul_ps(x, _mm512_set1_ps(math::kInvSqrt2)));
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
+                         _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  }
+};
+
+struct GeluTanh {  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+  __m512 operator()(__m512 x) const {
+    const __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+    const __m512 inner =
+        _mm512_mul_ps(_mm512_set1_ps(math::kSqrt2OverPi),
+                      _mm512_fmadd_ps(_mm512_set1_ps(math::kGeluTanhCubic), x3, x));
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
+                         _mm512_add_ps(_mm512_set1_ps(1.0f), tanh(inner)));
+  }
+};
+
+struct Relu {
+  __m512 operator()(__m512 x) const { return _mm512_max_ps(x, _mm512_setzero_ps()); }
+};
+
+struct Tanh {
+  __m512 operator()(__m512 x) const { return tanh(x); }
+};
+
+struct Silu {  // x / (1 + exp(-x)); exp overflows to +inf for x < -88, giving -0 as it should
+  __m512 operator()(__m512 x) const {
+    const __m512 e = exp(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return _mm512_div_ps(x, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+  }
+};
+
+// Calls f with the functor of `act`: one switch, outside the caller's loops.
+template <typename F>
+void with_activation(Activation act, F&& f) {
+  switch (act) {
+    case Activation::kIdentity:
+      return f(Identity{});
+    case Activation::kGelu:
+      return f(Gelu{});
+    case Activation::kGeluTanh:
+      return f(GeluTanh{});
+    case Activation::kRelu:
+      return f(Relu{});
+    case Activation::kTanh:
+      return f(Tanh{});
+    case Activation::kSilu:
+      return f(Silu{});
+  }
 }
 
 }  // namespace roformer::kernels::avx512
