@@ -27,7 +27,7 @@ namespace {
 #define ROFORMER_KERNEL_TABLE(isa_value, ns)                                               \
   KernelTable {                                                                            \
     isa_value, ns::layer_norm, ns::rms_norm, ns::bias_activation, ns::softmax, ns::rotary, \
-        ns::attention, ns::linear_packed                                                   \
+        ns::attention, ns::linear_packed, ns::pack_rows                                    \
   }
 
 const KernelTable kScalarTable = ROFORMER_KERNEL_TABLE(Isa::kScalar, scalar);

@@ -64,6 +64,8 @@ inline AttentionScratch split_attention_scratch(float* scratch, size_t seq, size
   void linear_packed(const float* x_tiles, const float* packed, const float* bias,              \
                      Activation act, float* y, size_t ld_y, size_t m, size_t n, size_t k,       \
                      size_t panel_begin, size_t panel_end);                                     \
+  /* kernels::pack_rows, the same bits, faster where vectors allow. */                          \
+  void pack_rows(const float* x, size_t ld_x, size_t m, size_t k, float* tiles);                \
   /* src, dst: [head_dim], cos, sin: [head_dim / 2]; dst may alias src. */                      \
   void rotate_row(const float* src, float* dst, size_t head_dim, const float* cos,              \
                   const float* sin);

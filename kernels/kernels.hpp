@@ -71,6 +71,10 @@ struct KernelTable {
   void (*linear_packed)(const float* x_tiles, const float* packed, const float* bias,
                         Activation act, float* y, size_t ld_y, size_t m, size_t n, size_t k,
                         size_t panel_begin, size_t panel_end);
+
+  // kernels::pack_rows (packed_gemm.hpp): x: [m, k] rows ld_x apart -> tiles for linear_packed.
+  // A copy: the same bits on every ISA.
+  void (*pack_rows)(const float* x, size_t ld_x, size_t m, size_t k, float* tiles);
 };
 
 // The table for one ISA, or null when this build did not compile that ISA. Whether the CPU can run

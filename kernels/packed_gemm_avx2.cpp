@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "kernels/kernel_variants.hpp"
+#include "kernels/pack_rows_x86.hpp"
 #include "kernels/packed_gemm.hpp"
 #include "kernels/simd_avx2.hpp"
 
@@ -101,6 +102,10 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
       }
     }
   }
+}
+
+void pack_rows(const float* x, size_t ld_x, size_t m, size_t k, float* tiles) {
+  pack_rows_by_blocks(x, ld_x, m, k, tiles);
 }
 
 }  // namespace roformer::kernels::avx2

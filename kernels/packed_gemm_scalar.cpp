@@ -33,4 +33,8 @@ void linear_packed(const float* x_tiles, const float* packed, const float* bias,
   }
 }
 
+void pack_rows(const float* x, size_t ld_x, size_t m, size_t k, float* tiles) {
+  kernels::pack_rows(x, ld_x, m, k, tiles);
+}
+
 }  // namespace roformer::kernels::scalar

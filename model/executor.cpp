@@ -130,7 +130,7 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
       const float* x_rows = x + row * in;
       parallel_chunks(kernels::row_tiles(m), workers, [&](size_t begin, size_t end) {
         const size_t first = begin * kernels::kRowTile, last = std::min(m, end * kernels::kRowTile);
-        kernels::pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
+        k.pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
       });
       parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
         k.linear_packed(row_tiles_, weights, linear.bias, act, y + row * out, /*ld_y=*/out, m, out,

@@ -82,7 +82,7 @@ void BM_LinearPacked(benchmark::State& state) {
   float* x_tiles = aligned_64(tiles.data());
   roformer::kernels::pack_weights(w.data(), n, k, aligned);
   for (auto _ : state) {
-    roformer::kernels::pack_rows(x.data(), k, m, k, x_tiles);
+    table.pack_rows(x.data(), k, m, k, x_tiles);
     table.linear_packed(x_tiles, aligned, bias.data(), roformer::kernels::Activation::kIdentity,
                         y.data(), n, m, n, k, 0, roformer::kernels::packed_panels(n));
     benchmark::DoNotOptimize(y.data());

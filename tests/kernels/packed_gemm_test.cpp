@@ -183,6 +183,24 @@ TEST(PackRowsTest, TilesHoldRowsStepMajorAndZeroPadding) {
   }
 }
 
+// Each ISA's pack_rows copies exactly what the portable one does, zero padding included, for
+// partial tiles, steps that are no multiple of 8 and rows with gaps between them.
+TEST_P(PackedGemmTest, PackRowsCopiesThePortableLayout) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  std::mt19937 rng(36);
+  for (size_t m : {1, 7, 15, 16, 17, 32, 45}) {
+    for (size_t k : {1, 7, 8, 9, 16, 70}) {
+      const size_t ld_x = k + 3;
+      std::vector<float> x(m * ld_x);
+      fill_uniform(x.data(), x.size(), rng, -1.0f, 1.0f);
+      std::vector<float> got(row_tile_floats(m, k), -1.0f), want(row_tile_floats(m, k), -2.0f);
+      table->pack_rows(x.data(), ld_x, m, k, got.data());
+      pack_rows(x.data(), ld_x, m, k, want.data());
+      ASSERT_EQ(got, want) << "m " << m << " k " << k;
+    }
+  }
+}
+
 // The activation in the epilogue gives the bits of this ISA's bias_activation run afterwards, for
 // every activation, on tiles cut short by m and n.
 TEST_P(PackedGemmTest, ActivationEpilogueEqualsActivatingAfterwards) {
