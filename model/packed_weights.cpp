@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <new>
 
+#include "engine/cpu_features.hpp"
 #include "kernels/packed_gemm.hpp"
 #include "model/gguf/gguf.hpp"
 
@@ -65,7 +66,9 @@ const float* PackedWeights::get(const float* weight, size_t out, size_t in) cons
   auto found = packed_.find(weight);
   if (found != packed_.end()) return found->second;
   float* packed = allocate(kernels::packed_floats(out, in));
-  kernels::pack_weights(weight, out, in, packed);
+  // pack_weights' layout is pack_rows' of the weight's rows (16-row tiles, step-major), so the
+  // ISA's vector pack_rows builds it, which makes the first pass of a large model faster.
+  active_kernels().pack_rows(weight, in, out, in, packed);
   if (file_ != nullptr) file_->release_pages(weight, out * in * sizeof(float));
   packed_.emplace(weight, packed);
   return packed;

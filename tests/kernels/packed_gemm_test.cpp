@@ -166,6 +166,20 @@ TEST(PackWeightsTest, PanelsHoldColumnsAndZeroPadding) {
   }
 }
 
+// PackedWeights packs weights with the ISA's pack_rows: the two layouts must be one.
+TEST(PackWeightsTest, IsPackRowsOfTheWeightRows) {
+  for (size_t n : {1, 16, 19, 40}) {
+    for (size_t k : {1, 9, 24}) {
+      std::vector<float> w(n * k);
+      for (size_t i = 0; i < w.size(); ++i) w[i] = float(i) + 0.5f;
+      std::vector<float> by_weights(packed_floats(n, k), -1.0f), by_rows(row_tile_floats(n, k));
+      pack_weights(w.data(), n, k, by_weights.data());
+      pack_rows(w.data(), k, n, k, by_rows.data());
+      ASSERT_EQ(by_weights, by_rows) << "n " << n << " k " << k;
+    }
+  }
+}
+
 TEST(PackRowsTest, TilesHoldRowsStepMajorAndZeroPadding) {
   const size_t m = 19, k = 5, ld_x = 7;
   std::vector<float> x(m * ld_x), tiles(row_tile_floats(m, k), -1.0f);
