@@ -173,7 +173,8 @@ TEST_P(AttentionTest, OddHeadSizesMatchReference) {
   }
 }
 
-// Longer sequences cross many key blocks (64 keys each), so the online rescaling is exercised.
+// Longer sequences cross several key blocks (kAttentionKeyBlock keys each), so the online
+// rescaling is exercised.
 TEST_P(AttentionTest, LongSequencesMatchReference) {
   ROFORMER_TABLE_OR_SKIP(GetParam());
   MaxError max_error("attention seq 71..1024", GetParam());
