@@ -41,7 +41,7 @@ void attention(const AttentionArgs& args) {
     ++keys;
   }
 
-  for (size_t i = 0; i < args.seq; ++i) {
+  for (size_t i = 0; i < args.queries; ++i) {
     float* out = args.out + i * args.ld_out;
     if (keys == 0) {  // no real key: the defined answer is zeros
       for (size_t d = 0; d < head_dim; ++d) out[d] = 0.0f;

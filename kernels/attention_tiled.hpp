@@ -134,14 +134,14 @@ void attention(const AttentionArgs& args) {
 
   const size_t keys = pack_keys<Ops>(args, padded, scratch, scratch.acc);
   if (keys == 0) {  // no real key: the defined answer is zeros
-    for (size_t i = 0; i < args.seq; ++i) {
+    for (size_t i = 0; i < args.queries; ++i) {
       std::memset(args.out + i * args.ld_out, 0, args.head_dim * sizeof(float));
     }
     return;
   }
   constexpr size_t kTile = kAttentionQueryTile;
-  for (size_t first = 0; first < args.seq; first += kTile) {
-    const size_t count = std::min(kTile, args.seq - first);
+  for (size_t first = 0; first < args.queries; first += kTile) {
+    const size_t count = std::min(kTile, args.queries - first);
     query_tile_of<Ops>(count, std::make_index_sequence<kTile>{}, args, first, keys, padded,
                        scratch);
   }

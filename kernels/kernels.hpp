@@ -22,6 +22,7 @@ struct AttentionArgs {
   float* out;            // out: [seq, head_dim], rows `ld_out` floats apart
   size_t ld_out;
   size_t seq;
+  size_t queries;        // queries 0..queries-1 (<= seq) are computed; later rows of out untouched
   size_t head_dim;       // even
   const float* cos;      // cos, sin: [seq, head_dim / 2]; row p holds the angles of position p
   const float* sin;

@@ -256,7 +256,18 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   float* context = arena_.f32(plan.context);
   float* ffn = arena_.f32(plan.ffn);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-  for (const LayerWeights& layer : w.layers) {
+  // The pooler and a sequence-level head read position 0 of each sequence only. Unless every
+  // token's output is asked for, the last layer computes keys and values for every token but the
+  // queries, the output projection and the FFN for position 0 alone. A row's arithmetic does not
+  // depend on the rows beside it, so position 0 gets the same values either way.
+  const bool every_token =
+      options.last_hidden_state || (options.head && (token_head || c.head == HeadKind::kMaskedLm));
+  // first: [sequences, hidden], position 0 of each sequence for the sequence-level heads.
+  float* first = arena_.f32(plan.first_rows);
+  bool first_done = false;
+  for (size_t l = 0; l < w.layers.size(); ++l) {
+    const LayerWeights& layer = w.layers[l];
+    const bool first_only = !every_token && l + 1 == w.layers.size();
     // qkv: [tokens, 3 * hidden] = x Wqkv^T + b
     linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden, threads);
     // context: [tokens, hidden], one (sequence, head) per work item.
@@ -271,6 +282,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
       args.out = context + start * hidden + h * head_dim;
       args.ld_out = hidden;
       args.seq = length;
+      args.queries = first_only ? 1 : length;
       args.head_dim = head_dim;
       args.cos = rotary_cos_.data();
       args.sin = rotary_sin_.data();
@@ -280,13 +292,29 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
       args.scratch = arena_.f32(plan.scratch) + size_t(worker) * plan.scratch_stride;
       k.attention(args);
     });
-    // x = norm(context Wo^T + bo + x)
-    linear(layer.attn_out, context, spare, T, hidden, hidden, threads);
-    norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
-    // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
-    linear(layer.ffn_up, hidden_rows, ffn, T, inter, hidden, threads, act);
-    linear(layer.ffn_down, ffn, spare, T, hidden, inter, threads);
-    norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
+    if (!first_only) {
+      // x = norm(context Wo^T + bo + x)
+      linear(layer.attn_out, context, spare, T, hidden, hidden, threads);
+      norm_rows(spare, hidden_rows, layer.attn_norm, hidden_rows, T, hidden);
+      // ffn: [tokens, intermediate] = act(x Wup^T + b); x = norm(ffn Wdown^T + b + x)
+      linear(layer.ffn_up, hidden_rows, ffn, T, inter, hidden, threads, act);
+      linear(layer.ffn_down, ffn, spare, T, hidden, inter, threads);
+      norm_rows(spare, hidden_rows, layer.ffn_norm, hidden_rows, T, hidden);
+      continue;
+    }
+    // The same steps on [sequences, hidden]: position 0's context and input of each sequence.
+    float* first_context = arena_.f32(plan.head_dense);
+    for (size_t s = 0; s < B; ++s) {
+      const size_t row = plan.starts[s];
+      std::copy(context + row * hidden, context + (row + 1) * hidden, first_context + s * hidden);
+      std::copy(hidden_rows + row * hidden, hidden_rows + (row + 1) * hidden, first + s * hidden);
+    }
+    linear(layer.attn_out, first_context, spare, B, hidden, hidden, threads);
+    norm_rows(spare, first, layer.attn_norm, first, B, hidden);
+    linear(layer.ffn_up, first, ffn, B, inter, hidden, threads, act);
+    linear(layer.ffn_down, ffn, spare, B, hidden, inter, threads);
+    norm_rows(spare, first, layer.ffn_norm, first, B, hidden);
+    first_done = true;
   }
 
   std::vector<SequenceOutput> outputs(B);
@@ -298,9 +326,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   };
   if (options.last_hidden_state) per_token(hidden_rows, hidden, &SequenceOutput::last_hidden_state);
 
-  // first: [sequences, hidden], position 0 of each sequence for the sequence-level heads.
-  float* first = arena_.f32(plan.first_rows);
-  for (size_t s = 0; s < B; ++s) {
+  for (size_t s = 0; !first_done && s < B; ++s) {
     std::copy(hidden_rows + plan.starts[s] * hidden, hidden_rows + (plan.starts[s] + 1) * hidden,
               first + s * hidden);
   }

@@ -198,6 +198,7 @@ void BM_Attention(benchmark::State& state) {
   args.out = out.data();
   args.ld_out = head_dim;
   args.seq = seq;
+  args.queries = args.seq;
   args.head_dim = head_dim;
   args.cos = cos.data();
   args.sin = sin.data();

@@ -51,9 +51,11 @@ struct Problem {
   float* k() { return qkv.data() + head_dim; }
   float* v() { return qkv.data() + 2 * head_dim; }
 
-  void run(const KernelTable& table) {
+  // Computes the first `queries` queries (every query by default).
+  void run(const KernelTable& table, size_t queries = SIZE_MAX) {
     AlignedBuffer scratch(attention_scratch_floats(seq, head_dim));
     AttentionArgs args{};
+    args.queries = std::min(queries, seq);
     args.q = q();
     args.k = k();
     args.v = v();
@@ -190,6 +192,32 @@ TEST_P(AttentionTest, LongSequencesMatchReference) {
     problem.expect_matches_reference(max_error);
     if (HasFatalFailure()) return;
     ++index;
+  }
+}
+
+// Only the leading queries computed (what the last layer of a sequence classifier needs): those
+// rows carry the bits of the full run, and the later rows of out are never written.
+TEST_P(AttentionTest, LeadingQueriesOnlyKeepTheirBits) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  std::mt19937 rng(12);
+  for (size_t seq : {1, 9, 300}) {
+    for (size_t queries : {size_t(0), size_t(1), size_t(5), seq}) {
+      if (queries > seq) continue;
+      std::mt19937 same_rng = rng;  // the same inputs twice
+      Problem full(seq, 64, seq % 2 == 1, MaskKind::kHoles, same_rng);
+      Problem problem(seq, 64, seq % 2 == 1, MaskKind::kHoles, rng);
+      full.run(*table);
+      problem.run(*table, queries);
+      for (size_t i = 0; i < seq; ++i) {
+        for (size_t d = 0; d < problem.ld_out; ++d) {
+          const float got = problem.out[i * problem.ld_out + d];
+          const float want = i < queries && d < problem.head_dim ? full.out[i * full.ld_out + d]
+                                                                 : GuardedBuffer::kSentinel;
+          ASSERT_EQ(got, want) << "seq " << seq << " queries " << queries << " row " << i << " d "
+                               << d;
+        }
+      }
+    }
   }
 }
 

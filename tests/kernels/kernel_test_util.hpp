@@ -43,6 +43,8 @@ class GuardedBuffer {
     data_ = storage_.data() + to_boundary + 1;
     for (size_t i = 0; i < n + kGuard; ++i) data_[i] = kSentinel;
   }
+  GuardedBuffer(const GuardedBuffer&) = delete;  // data_ points into storage_
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
 
   float* data() { return data_; }
   const float* data() const { return data_; }

@@ -47,7 +47,8 @@ void check_case(const std::string& name) {
   }
   auto model = Model::load(converted_fixture(name));
   const ModelConfig& c = model->config();
-  auto expected = checkpoint::read_safetensors((fixture_dir(name) / "expected.safetensors").string());
+  auto expected =
+      checkpoint::read_safetensors((fixture_dir(name) / "expected.safetensors").string());
   Session session(model);
   RunOptions options;
   options.last_hidden_state = true;
@@ -57,7 +58,8 @@ void check_case(const std::string& name) {
     auto check = [&](const std::string& output, std::vector<float> SequenceOutput::*field,
                      size_t width, bool per_position) {
       auto it = expected.find(request.name + "." + output);
-      ASSERT_NE(it, expected.end()) << "expected.safetensors has no " << request.name << "." << output;
+      ASSERT_NE(it, expected.end())
+          << "expected.safetensors has no " << request.name << "." << output;
       const size_t length = request.rows[0].input_ids.size();
       const size_t positions = per_position ? length : 1;
       Mismatch mismatch;
@@ -72,7 +74,8 @@ void check_case(const std::string& name) {
     check("last_hidden_state", &SequenceOutput::last_hidden_state, c.hidden_size, true);
     if (c.has_pooler) check("pooler_output", &SequenceOutput::pooler_output, c.hidden_size, false);
     switch (c.head) {
-      case HeadKind::kNone: break;
+      case HeadKind::kNone:
+        break;
       case HeadKind::kSequenceClassification:
         check("logits", &SequenceOutput::logits, c.labels.size(), false);
         break;
@@ -182,6 +185,34 @@ TEST(Batching, TextsPastTheFirstPackedCallMatchTheirRunAlone) {
     for (size_t j = 0; j < alone[0].last_hidden_state.size(); ++j) {
       ASSERT_NEAR(alone[0].last_hidden_state[j], together[i].last_hidden_state[j], 1e-5)
           << "text " << i << " element " << j;
+    }
+  }
+}
+
+// Without last_hidden_state the last layer runs for position 0 only (what the pooler and a
+// sequence head read); the logits and pooler outputs must equal those of the full last layer.
+TEST(Executor, PositionZeroOnlyLastLayerGivesTheSameSequenceOutputs) {
+  for (const char* name : {"v1_seqcls", "v1_pooler_sim", "v2_seqcls"}) {
+    auto model = Model::load(converted_fixture(name));
+    Session session(model);
+    RunOptions pruned, full;
+    full.last_hidden_state = true;
+    for (const auto& request : read_fixture_inputs(name)) {
+      auto a = session.run(request.rows, pruned);
+      auto b = session.run(request.rows, full);
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t r = 0; r < a.size(); ++r) {
+        EXPECT_TRUE(a[r].last_hidden_state.empty());
+        const std::pair<const std::vector<float>*, const std::vector<float>*> fields[] = {
+            {&a[r].logits, &b[r].logits}, {&a[r].pooler_output, &b[r].pooler_output}};
+        for (const auto& [got, want] : fields) {
+          ASSERT_EQ(got->size(), want->size()) << name << " " << request.name;
+          for (size_t i = 0; i < got->size(); ++i) {
+            ASSERT_NEAR((*got)[i], (*want)[i], 1e-5) << name << " " << request.name << " row " << r;
+          }
+        }
+        EXPECT_FALSE(a[r].logits.empty() && a[r].pooler_output.empty()) << name;
+      }
     }
   }
 }
