@@ -52,19 +52,28 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
   }
 }
 
-// Rows per call of our kernel over packed weights, or 0 where OpenBLAS (which repacks the
-// weights on every call) is faster. Measured with tools/bench_kernels, BM_LinearPacked against
-// BM_Linear, both on one thread, at the widths of RoFormer-base, on AMD EPYC (Zen 4):
-// - AVX-512: 103-111 GFLOP/s from 16 to 512 rows at k = 768 and 3072, against OpenBLAS's 58 at
-//   16 rows, 92 at 128 and 95-101 at 512 and more; so every row count runs in calls of 512 rows
-//   (at 2,048 rows in one call the packed rows outgrow the caches: 42 GFLOP/s at k = 3072).
-// - AVX2: 80-98 GFLOP/s from 16 to 128 rows, falling to 53 at 512 rows and k = 3072; OpenBLAS
-//   (with its AVX-512 kernels on this CPU) passes it above 128 rows.
+// Rows per call of our kernel over packed weights, or 0 on the scalar path, where OpenBLAS is
+// the GEMM (our portable kernel runs under 1 GFLOP/s). The choice never depends on the row count:
+// the two kernels sum in different orders, and a text's result must not depend on its batch.
+// Measured with tools/bench_kernels, BM_LinearPacked against BM_Linear, both on one thread, at the
+// widths of RoFormer-base:
+// - AVX-512 (AMD EPYC, Zen 4): 103-111 GFLOP/s from 16 to 512 rows at k = 768 and 3072, against
+//   OpenBLAS's 58 at 16 rows, 92 at 128 and 95-101 at 512 and more (at 2,048 rows in one call the
+//   packed rows outgrow the caches: 42 GFLOP/s at k = 3072).
+// - AVX2 (AMD EPYC, family 23, no AVX-512): 43-45 GFLOP/s from 16 to 512 rows, against OpenBLAS's
+//   19-31 at 16 rows, 42 at 128 and 44 at 512 and more; 37-39 at 2,048 rows in one call. On Zen 4
+//   the AVX2 kernel fell from 80-98 GFLOP/s at 128 rows to 53 at 512 rows and k = 3072.
 constexpr size_t kMostPackedRows = 512;
-size_t packed_call_rows(kernels::Isa isa, size_t rows) {
-  if (isa == kernels::Isa::kAvx512) return kMostPackedRows;
-  constexpr size_t kMostAvx2Rows = 128;
-  return rows <= kMostAvx2Rows ? kMostAvx2Rows : 0;
+size_t packed_call_rows(kernels::Isa isa) {
+  switch (isa) {
+    case kernels::Isa::kAvx512:
+      return kMostPackedRows;
+    case kernels::Isa::kAvx2:
+      return 128;
+    case kernels::Isa::kScalar:
+      return 0;
+  }
+  return 0;
 }
 
 void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
@@ -102,43 +111,56 @@ Session::Session(std::shared_ptr<const Model> model) : model_(std::move(model)) 
 
 Session::~Session() = default;
 
-// BLAS itself runs on one thread; with several threads each takes a contiguous block of output
-// columns (weight rows), so the engine's own pool (engine/threads.hpp) is the only pool that
-// ever runs and BLAS's own threads never compete with it. Neither kernel changes the order of an
-// element's sum with the column block (see kMinPieceMacs for OpenBLAS), so results do not depend on
-// the thread count.
+// Both kernels split their work among `threads` by contiguous blocks of output columns (weight
+// rows), so the engine's own pool (engine/threads.hpp) is the only pool that ever runs and
+// OpenBLAS's own threads never compete with it. Our kernel sums every element in one order,
+// whatever its column block and the rows around it: results depend neither on the thread count
+// nor on the batch.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
                      size_t in, int threads, kernels::Activation act) {
-  // OpenBLAS sends products under about 2^19 multiply-adds to a small-matrix kernel that sums in
-  // another order; every piece (and so the whole) stays above that, and smaller GEMMs run on one
-  // thread, so no thread count changes which kernel computes an element.
-  constexpr size_t kMinPieceMacs = size_t(1) << 21;
   constexpr size_t kColumnBlock = kernels::kPackedPanel;  // a multiple of every sgemm column tile
+  const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
+  const kernels::KernelTable& k = active_kernels();
+  const size_t call_rows = packed_call_rows(k.isa);
+  if (call_rows == 0) {
+    blas_linear(linear, x, y, rows, out, in, threads, act);
+    return;
+  }
+  // A piece of work smaller than this is not worth a thread.
+  constexpr size_t kMinPieceMacs = size_t(1) << 21;
+  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
+  const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
+  const float* weights = model_->packed_weights().get(linear.weight, out, in);
+  for (size_t row = 0; row < rows; row += call_rows) {
+    const size_t m = std::min(call_rows, rows - row);
+    if (kernels::row_tile_floats(m, in) > row_tiles_floats_) {
+      fail(ErrorCode::kInternal, "packed rows need ", kernels::row_tile_floats(m, in),
+           " floats, the plan has ", row_tiles_floats_);
+    }
+    const float* x_rows = x + row * in;
+    parallel_chunks(kernels::row_tiles(m), workers, [&](size_t begin, size_t end) {
+      const size_t first = begin * kernels::kRowTile, last = std::min(m, end * kernels::kRowTile);
+      k.pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
+    });
+    parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
+      k.linear_packed(row_tiles_, weights, linear.bias, act, y + row * out, /*ld_y=*/out, m, out,
+                      in, begin, end);
+    });
+  }
+}
+
+// OpenBLAS's result for a row depends, in its last bits, on the row's place in the call (on this
+// AMD EPYC, rows 6-11 of every 12 are summed differently from rows 0-5), so on the scalar path a
+// text's result agrees with its run alone to rounding, not bit for bit. Its small-matrix kernel
+// (under about 2^19 multiply-adds) sums in yet another order, so every thread's piece stays above
+// that and smaller GEMMs run on one thread: the thread count never changes a bit.
+void Session::blas_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
+                          size_t in, int threads, kernels::Activation act) {
+  constexpr size_t kColumnBlock = kernels::kPackedPanel;  // a multiple of every sgemm column tile
+  constexpr size_t kMinPieceMacs = size_t(1) << 21;
   const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
   const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
   const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
-
-  const kernels::KernelTable& k = active_kernels();
-  if (const size_t call_rows = packed_call_rows(k.isa, rows); call_rows > 0) {
-    const float* weights = model_->packed_weights().get(linear.weight, out, in);
-    for (size_t row = 0; row < rows; row += call_rows) {
-      const size_t m = std::min(call_rows, rows - row);
-      if (kernels::row_tile_floats(m, in) > row_tiles_floats_) {
-        fail(ErrorCode::kInternal, "packed rows need ", kernels::row_tile_floats(m, in),
-             " floats, the plan has ", row_tiles_floats_);
-      }
-      const float* x_rows = x + row * in;
-      parallel_chunks(kernels::row_tiles(m), workers, [&](size_t begin, size_t end) {
-        const size_t first = begin * kernels::kRowTile, last = std::min(m, end * kernels::kRowTile);
-        k.pack_rows(x_rows + first * in, in, last - first, in, row_tiles_ + first * in);
-      });
-      parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
-        k.linear_packed(row_tiles_, weights, linear.bias, act, y + row * out, /*ld_y=*/out, m, out,
-                        in, begin, end);
-      });
-    }
-    return;
-  }
   // With an activation the bias waits for the activation pass, which adds it first as the packed
   // kernel does.
   const bool activated = act != kernels::Activation::kIdentity;
@@ -150,6 +172,7 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
                     last - first, in);
   });
   if (!activated) return;
+  const kernels::KernelTable& k = active_kernels();
   parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
     k.bias_activation(y + begin * out, linear.bias, end - begin, out, act);
   });

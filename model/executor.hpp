@@ -52,10 +52,13 @@ class Session {
 
   void ensure_rotary_table(size_t length);
   // x: [rows, in] -> y: [rows, out] = act(x W^T + b), by our packed-weight kernel (act applied
-  // in its epilogue) or by OpenBLAS where that is faster (act in a pass after it), split among
-  // `threads` by output columns.
+  // in its epilogue) on AVX2 and AVX-512, by OpenBLAS on the scalar path (act in a pass after
+  // it), split among `threads` by output columns.
   void linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out, size_t in,
               int threads, kernels::Activation act = kernels::Activation::kIdentity);
+  // The scalar path's linear: OpenBLAS, then the activation in a pass of its own.
+  void blas_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
+                   size_t in, int threads, kernels::Activation act);
 
   std::shared_ptr<const Model> model_;
   Arena arena_;

@@ -53,6 +53,9 @@ void require_stdin_readable();
 // Throws naming `source` when reading stopped on an error rather than at the end.
 void require_read_to_end(std::istream& in, const std::string& source);
 
+// Digits only (checked before a CLI::Range, which would call a word "not in range").
+CLI::Validator whole_number();
+
 // --model, defaulting to the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);
 std::string resolve_model_path(const std::string& model_path);

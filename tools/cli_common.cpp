@@ -140,6 +140,16 @@ void require_read_to_end(std::istream& in, const std::string& source) {
   if (in.bad()) fail(ErrorCode::kIo, "cannot read ", source, ": ", std::strerror(errno));
 }
 
+CLI::Validator whole_number() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const bool digits =
+            !value.empty() && value.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : "expected a whole number, got \"" + value + "\"";
+      },
+      "");
+}
+
 void add_model_option(CLI::App& command, std::string& model_path, bool required) {
   auto* option = command.add_option(
       "-m,--model", model_path,

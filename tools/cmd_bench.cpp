@@ -193,13 +193,15 @@ Command add_bench(CLI::App& parent) {
   add_model_option(*command, options->model, /*required=*/false);
   command->add_option("--batch", options->batch, "Sequences per pass (with --seq; default: the "
                       "standard shapes 1x16, 1x128, 1x512, 32x128)")
-      ->check(CLI::Range(1, 65536));
-  command->add_option("--seq", options->seq, "Tokens per sequence")->check(CLI::Range(1, 1 << 20));
+      ->check(whole_number())->check(CLI::Range(1, 65536));
+  command->add_option("--seq", options->seq, "Tokens per sequence")
+      ->check(whole_number())
+      ->check(CLI::Range(1, 1 << 20));
   command->add_option("-t,--threads", options->threads,
                       "Threads (default: 1 and then all hardware threads)")
-      ->check(CLI::Range(1, 1024));
+      ->check(whole_number())->check(CLI::Range(1, 1024));
   command->add_option("--runs", options->runs, "Timed passes per shape after one warm-up")
-      ->check(CLI::Range(1, 100000))
+      ->check(whole_number())->check(CLI::Range(1, 100000))
       ->default_str("10");
   command->add_option("--max-seconds", options->max_seconds,
                       "Stop a shape early (after 3 runs at least) once this much time is spent")

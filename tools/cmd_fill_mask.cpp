@@ -74,7 +74,7 @@ Command add_fill_mask(CLI::App& parent) {
   add_text_input_options(*command, options->input);
   add_model_option(*command, options->model, /*required=*/false);
   command->add_option("-k,--top-k", options->top_k, "Tokens to report per [MASK]")
-      ->check(CLI::Range(1, 1 << 20))
+      ->check(whole_number())->check(CLI::Range(1, 1 << 20))
       ->default_str("5");
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
   return {command, [options] { return run_fill_mask(*options); }};

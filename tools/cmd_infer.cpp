@@ -190,7 +190,9 @@ Command add_infer(CLI::App& parent) {
   command->add_option("-i,--inputs", options->inputs, "Requests: a JSON list of {name, input_ids, "
                       "attention_mask, token_type_ids}, id fields [batch][seq]")->required();
   command->add_option("-o,--out", options->output, "Output .safetensors file")->required();
-  command->add_option("-t,--threads", options->threads, "Threads")->check(CLI::Range(1, 1024));
+  command->add_option("-t,--threads", options->threads, "Threads")
+      ->check(whole_number())
+      ->check(CLI::Range(1, 1024));
   return {command, [options] { return run_infer(*options); }};
 }
 

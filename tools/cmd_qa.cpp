@@ -155,7 +155,7 @@ Command add_qa(CLI::App& parent) {
   add_model_option(*command, options->model, /*required=*/false);
   command->add_option("--max-answer-length", options->max_answer_length,
                       "Longest answer in tokens")
-      ->check(CLI::Range(1, 1 << 20))
+      ->check(whole_number())->check(CLI::Range(1, 1 << 20))
       ->default_str("30");
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
   return {command, [options, question, context] {

@@ -12,15 +12,15 @@ namespace roformer::cli {
 
 void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_length) {
   command.add_option("-t,--threads", threads, "Threads for tokenization and inference")
-      ->check(CLI::Range(1, 1024))
+      ->check(whole_number())->check(CLI::Range(1, 1024))
       ->default_str("1");
   command.add_option("--batch-size", batch_size, "Texts per forward pass")
-      ->check(CLI::Range(1, 65536))
+      ->check(whole_number())->check(CLI::Range(1, 65536))
       ->default_str("32");
   command.add_option("--max-length", max_length,
                      "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
                      "model_max_length, else max_position_embeddings)")
-      ->check(CLI::Range(2, 1 << 20));
+      ->check(whole_number())->check(CLI::Range(2, 1 << 20));
 }
 
 size_t effective_max_length(const Model& model, int requested) {

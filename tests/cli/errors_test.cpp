@@ -29,6 +29,17 @@ TEST(CliErrors, UsageErrorsExitTwo) {
   }
 }
 
+// A word where a count belongs is called not a number, not out of range.
+TEST(CliErrors, ANonNumericCountIsCalledNotANumber) {
+  const CliResult result = run_cli({"classify", "--threads", "many", "x"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("many"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("not in range"), std::string::npos) << result.err;
+  const CliResult zero = run_cli({"classify", "--threads", "0", "x"});
+  EXPECT_EQ(zero.exit_code, 2);
+  EXPECT_NE(zero.err.find("not in range 1 to 1024"), std::string::npos) << zero.err;
+}
+
 TEST(CliErrors, HelpExitsZeroAndNamesEverySubcommand) {
   const CliResult result = run_cli({"--help"});
   EXPECT_EQ(result.exit_code, 0);
