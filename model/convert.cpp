@@ -289,6 +289,22 @@ std::vector<std::string> sources_of(const std::string& name, const ModelConfig& 
   return {layer + kLayerParts.at(part) + suffix};
 }
 
+// The output is written at the end, after every input is read; a path that names one of the
+// checkpoint's own files (config, vocabulary, weights) would replace it with the model.
+void require_output_not_an_input(const fs::path& dir, const std::string& output_path) {
+  std::error_code error;
+  if (!fs::is_regular_file(output_path, error)) return;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".json" && ext != ".txt" && ext != ".safetensors" && ext != ".bin") continue;
+    if (fs::equivalent(entry.path(), output_path, error)) {
+      fail(ErrorCode::kIo, "output ", output_path, " is the checkpoint's own ",
+           entry.path().filename().string(), "; refusing to replace it (expected a path such as "
+           "model.gguf)");
+    }
+  }
+}
+
 }  // namespace
 
 ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::string& output_path,
@@ -299,6 +315,7 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
     fail(ErrorCode::kIo, checkpoint_dir, " is not a folder (expected a Hugging Face checkpoint "
          "with config.json, vocab.txt and weights)");
   }
+  require_output_not_an_input(dir, output_path);
   for (const char* required : {"config.json", "vocab.txt"}) {
     if (!fs::exists(dir / required)) {
       fail(ErrorCode::kBadModel, checkpoint_dir, ": ", required, " is missing");

@@ -10,6 +10,7 @@
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "model/tokenizer/utf8.hpp"
 #include "tools/cli.hpp"
 
 namespace roformer::cli {
@@ -36,16 +37,30 @@ std::string find_shared_file(const std::string& relative) {
   return candidates.back().string();
 }
 
+std::string with_replacement_characters(const std::string& text) {
+  std::vector<char32_t> code_points;
+  tok::decode_utf8(text, code_points);
+  std::string replaced;
+  replaced.reserve(text.size() + 8);
+  for (const char32_t cp : code_points) tok::append_utf8(cp, replaced);
+  return replaced;
+}
+
 void read_lines(std::istream& in, const TextInputOptions& options, const std::string& source,
                 std::vector<TextItem>& items) {
   std::string line;
-  size_t line_number = 0, blank_lines = 0;
+  size_t line_number = 0, blank_lines = 0, invalid_utf8_lines = 0;
   while (std::getline(in, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!options.jsonl) {
       items.push_back({line, std::nullopt});
       continue;
+    }
+    // A JSON parser refuses ill-formed UTF-8; replaced first, as it is in plain text lines.
+    if (!tok::is_valid_utf8(line)) {
+      line = with_replacement_characters(line);
+      ++invalid_utf8_lines;
     }
     if (line.find_first_not_of(" \t") == std::string::npos) {
       ++blank_lines;
@@ -71,6 +86,11 @@ void read_lines(std::istream& in, const TextInputOptions& options, const std::st
       item.pair = object["text_pair"].get<std::string>();
     }
     items.push_back(std::move(item));
+  }
+  if (invalid_utf8_lines > 0) {
+    log_at(LogLevel::kWarning, source, ": ", invalid_utf8_lines,
+           invalid_utf8_lines == 1 ? " line holds" : " lines hold",
+           " invalid UTF-8; each bad byte sequence was replaced by U+FFFD and dropped");
   }
   if (blank_lines > 0) {
     log_at(LogLevel::kWarning, "skipped ", blank_lines, blank_lines == 1 ? " blank line" : " blank lines",
@@ -155,6 +175,12 @@ void add_model_option(CLI::App& command, std::string& model_path, bool required)
       "-m,--model", model_path,
       required ? "Model file (.gguf, from roformer convert)"
                : "Model file (.gguf); default: the shipped " + std::string(kDefaultModelFile));
+  // An empty --model (an unset variable, say) must not quietly mean the default model.
+  option->check(CLI::Validator(
+      [](std::string& value) -> std::string {
+        return value.empty() ? "expected a model file, got an empty path" : "";
+      },
+      ""));
   if (required) option->required();
 }
 

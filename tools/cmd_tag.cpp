@@ -23,8 +23,10 @@ int run_tag(const TagOptions& options) {
   require_head(*model, HeadKind::kTokenClassification, "tag");
   const auto& labels = model->config().labels;
   auto items = read_text_inputs(options.input);
-  for (const auto& item : items) {
-    if (item.pair) fail(ErrorCode::kInvalidArgument, "tag takes single texts, not text_pair");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].pair) {
+      fail(ErrorCode::kBadInput, "tag takes single texts, but input ", i + 1, " has a \"text_pair\"");
+    }
   }
   EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
 

@@ -19,7 +19,7 @@ std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& 
                                             const EmbeddingOptions& options) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].pair) {
-      fail(ErrorCode::kInvalidArgument, "embed takes single texts, but input ", i + 1,
+      fail(ErrorCode::kBadInput, "embed takes single texts, but input ", i + 1,
            " has a \"text_pair\" (roformer similarity compares pairs)");
     }
   }

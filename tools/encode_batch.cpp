@@ -36,6 +36,12 @@ size_t effective_max_length(const Model& model, int requested) {
 EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
                           int threads) {
   const size_t limit = effective_max_length(model, max_length);
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].pair && limit < 3) {
+      fail(ErrorCode::kInvalidArgument, "--max-length ", limit, " leaves no room for the text pair "
+           "of input ", i + 1, ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
+    }
+  }
   EncodedBatch out;
   out.encodings.resize(items.size());
   out.sequences.resize(items.size());

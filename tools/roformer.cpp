@@ -29,8 +29,8 @@ std::string command_path(const CLI::App& app) {
 }
 
 int usage_error(const std::string& message, const std::string& where) {
-  std::fprintf(stderr, "roformer: usage error: %s (see %s --help)\n", message.c_str(),
-               where.c_str());
+  std::fprintf(stderr, "roformer: usage error: %s (see %s --help)\n",
+               roformer::cli::one_line(message).c_str(), where.c_str());
   return 2;
 }
 
@@ -55,13 +55,13 @@ int run_guarded(const std::function<int()>& run, const std::string& where) {
     return run();
   } catch (const roformer::Error& e) {
     if (e.code() == roformer::ErrorCode::kInvalidArgument) return usage_error(e.what(), where);
-    std::fprintf(stderr, "roformer: error: %s\n", e.what());
+    std::fprintf(stderr, "roformer: error: %s\n", roformer::cli::one_line(e.what()).c_str());
     return 1;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "roformer: error: out of memory\n");
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "roformer: error: %s\n", e.what());
+    std::fprintf(stderr, "roformer: error: %s\n", roformer::cli::one_line(e.what()).c_str());
     return 1;
   }
 }
@@ -108,7 +108,8 @@ int main(int argc, char** argv) {
 
   roformer::set_log_sink(
       [](roformer::LogLevel level, const std::string& message) {
-        std::fprintf(stderr, "roformer: %s: %s\n", level_name(level), message.c_str());
+        std::fprintf(stderr, "roformer: %s: %s\n", level_name(level),
+                     roformer::cli::one_line(message).c_str());
       },
       verbosity > 1   ? roformer::LogLevel::kDebug
       : verbosity > 0 ? roformer::LogLevel::kInfo

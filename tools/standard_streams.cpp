@@ -6,6 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
+
+#include "model/tokenizer/utf8.hpp"
 
 namespace roformer::cli {
 
@@ -30,6 +33,30 @@ std::string flush_stdout_error() {
   // names the cause; without one (nothing left to retry) the message stays generic.
   if (flush_errno != 0) return std::strerror(flush_errno);
   return "write error";
+}
+
+std::string one_line(const std::string& message) {
+  std::vector<char32_t> code_points;
+  tok::decode_utf8(message, code_points);
+  std::string line;
+  line.reserve(message.size());
+  for (const char32_t cp : code_points) {
+    const bool control = cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
+    if (!control) {
+      tok::append_utf8(cp, line);
+    } else if (cp == '\n') {
+      line += "\\n";
+    } else if (cp == '\r') {
+      line += "\\r";
+    } else if (cp == '\t') {
+      line += "\\t";
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned>(cp));
+      line += escaped;
+    }
+  }
+  return line;
 }
 
 }  // namespace roformer::cli

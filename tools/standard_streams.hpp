@@ -12,4 +12,8 @@ void fill_closed_standard_streams();
 // Flushes stdout; on failure (full disk, closed descriptor) returns why, else "".
 std::string flush_stdout_error();
 
+// A message made safe for one line of stderr: control characters (a newline in a file name, a
+// tensor name or an option value) written as escapes (\n, \t, \x1b), ill-formed UTF-8 as U+FFFD.
+std::string one_line(const std::string& message);
+
 }  // namespace roformer::cli

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <tuple>
 
@@ -137,6 +138,65 @@ TEST(CliErrors, InferNamesTheRequestOfRaggedRowsAndOfIdsOutsideTheVocabulary) {
       << result.err;
 }
 
+// Convert reads the checkpoint's files after it checks the output, so an output that names one
+// of them would replace it.
+TEST(CliErrors, ConvertRefusesToOverwriteTheCheckpointItReads) {
+  const auto checkpoint = cli_scratch_dir() / "overwrite_me";
+  std::filesystem::remove_all(checkpoint);
+  std::filesystem::copy(test_data("fixtures/v1_seqcls"), checkpoint);
+  const std::string vocab = (checkpoint / "vocab.txt").string();
+  const auto size_before = std::filesystem::file_size(vocab);
+  const CliResult result = run_cli({"convert", checkpoint.string(), "-o", vocab});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("the checkpoint's own vocab.txt"), std::string::npos) << result.err;
+  EXPECT_EQ(std::filesystem::file_size(vocab), size_before);
+  const CliResult beside = run_cli({"convert", checkpoint.string(), "-o",
+                                    (checkpoint / "model.gguf").string()});
+  EXPECT_EQ(beside.exit_code, 0) << beside.err;
+}
+
+// A newline in a name the user gave (or a file holds) is escaped: still one error line.
+TEST(CliErrors, ControlCharactersInAMessageAreEscaped) {
+  const CliResult result = run_cli({"classify", "--model", "a\nroformer: b", "x"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("a\\nroformer: b"), std::string::npos) << result.err;
+  const CliResult escape = run_cli({"classify", "--model", "\x1b[31mred", "x"});
+  EXPECT_NE(escape.err.find("\\x1b[31mred"), std::string::npos) << escape.err;
+}
+
+TEST(CliErrors, AnEmptyModelPathIsAUsageErrorNotTheDefaultModel) {
+  const CliResult result = run_cli({"classify", "--model", "", "x"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("expected a model file, got an empty path"), std::string::npos)
+      << result.err;
+  EXPECT_TRUE(result.out.empty()) << result.out;
+}
+
+TEST(CliErrors, AMaxLengthWithNoRoomForAPairIsAUsageError) {
+  const std::string pair = "{\"text\":\"a\",\"text_pair\":\"b\"}\n";
+  const std::string model = converted_fixture_model("v1_seqcls");
+  const CliResult two = run_cli({"tokenize", "--model", model, "--jsonl", "--max-length", "2"}, pair);
+  EXPECT_EQ(two.exit_code, 2);
+  EXPECT_NE(two.err.find("a pair needs at least 3 tokens"), std::string::npos) << two.err;
+  const CliResult three =
+      run_cli({"tokenize", "--model", model, "--jsonl", "--max-length", "3"}, pair);
+  EXPECT_EQ(three.exit_code, 0) << three.err;
+  EXPECT_EQ(json_lines(three.out).at(0)["input_ids"].size(), 3u) << three.out;
+}
+
+// As in plain text lines: replaced by U+FFFD with one warning, not a JSON error.
+TEST(CliErrors, InvalidUtf8InAJsonLineIsReplacedWithOneWarning) {
+  const CliResult result = run_cli({"tokenize", "--model", converted_fixture_model("v1_seqcls"),
+                                    "--jsonl"},
+                                   "{\"text\":\"\xff\"}\n{\"text\":\"ok\"}\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(line_count(result.out), 2u) << result.out;
+  EXPECT_EQ(line_count(result.err), 1u) << result.err;
+  EXPECT_NE(result.err.find("stdin: 1 line holds invalid UTF-8"), std::string::npos) << result.err;
+}
+
 TEST(CliErrors, BlankJsonLinesAreSkippedWithOneWarning) {
   const CliResult result = run_cli({"tokenize", "--model", converted_fixture_model("v1_seqcls"),
                                     "--jsonl"},
@@ -197,14 +257,16 @@ TEST(CliErrors, EmptyQuestionOrContextIsAUsageError) {
   }
 }
 
-TEST(CliErrors, PairAndSingleTextMisuseAreUsageErrors) {
+// Three arguments to similarity are a usage error; a text_pair on an input line is bad input,
+// as a missing one is for similarity.
+TEST(CliErrors, PairMisuseInArgumentsIsUsageAndInInputLinesBadInput) {
   const CliResult three = run_cli({"similarity", "a", "b", "c"});
   EXPECT_EQ(three.exit_code, 2);
   EXPECT_EQ(three.err.rfind("roformer: usage error: similarity compares one pair: expected 2 "
                             "TEXT arguments, got 3", 0), 0u) << three.err;
   const CliResult pair = run_cli({"embed", "--jsonl"}, "{\"text\": \"a\", \"text_pair\": \"b\"}\n");
-  EXPECT_EQ(pair.exit_code, 2);
-  EXPECT_EQ(pair.err.rfind("roformer: usage error: embed takes single texts, but input 1 has a "
+  EXPECT_EQ(pair.exit_code, 1);
+  EXPECT_EQ(pair.err.rfind("roformer: error: embed takes single texts, but input 1 has a "
                            "\"text_pair\"", 0), 0u) << pair.err;
 }
 
