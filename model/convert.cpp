@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -27,8 +28,12 @@ using checkpoint::TensorData;
 using checkpoint::TensorMap;
 
 std::string read_text_file(const fs::path& path) {
+  std::error_code error;
+  if (fs::is_directory(path, error)) {
+    fail(ErrorCode::kIo, path.string(), " is a directory, expected a file");
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail(ErrorCode::kIo, "cannot open ", path.string());
+  if (!in) fail(ErrorCode::kIo, "cannot open ", path.string(), ": ", std::strerror(errno));
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

@@ -50,8 +50,11 @@ void read_pairs(std::istream& in, const std::string& source, std::vector<TextIte
 
 // A question typed on the command line; an empty one would answer nothing, silently.
 void require_question_and_context(const std::string& question, const std::string& context) {
-  if (question.empty() || context.empty()) {
-    fail(ErrorCode::kInvalidArgument, question.empty() ? "empty question" : "empty context",
+  const auto blank = [](const std::string& text) {
+    return text.find_first_not_of(" \t\r\n") == std::string::npos;
+  };
+  if (blank(question) || blank(context)) {
+    fail(ErrorCode::kInvalidArgument, blank(question) ? "empty question" : "empty context",
          ": qa needs a non-empty question and a context to find the answer in");
   }
 }

@@ -244,7 +244,8 @@ TEST(CliErrors, BenchMaxSecondsMustBeAPositiveFiniteNumber) {
 TEST(CliErrors, EmptyQuestionOrContextIsAUsageError) {
   for (const auto& [question, context, named] :
        {std::tuple<std::string, std::string, std::string>{"", "", "empty question"},
-        {"谁", "", "empty context"}, {"", "上下文", "empty question"}}) {
+        {"谁", "", "empty context"}, {"", "上下文", "empty question"},
+        {"   ", "上下文", "empty question"}, {"谁", " \t ", "empty context"}}) {
     for (const bool as_options : {true, false}) {
       const std::vector<std::string> args =
           as_options ? std::vector<std::string>{"qa", "--question", question, "--context", context}

@@ -66,5 +66,29 @@ TEST(TokenizerConfig, AnUnknownTokenizerClassIsRefusedNamingIt) {
   }
 }
 
+// A folder or a missing file given as the jieba dictionary is called that, not "empty".
+TEST(TokenizerConfig, AJiebaDictionaryThatIsAFolderOrMissingIsNamed) {
+  const fs::path dir = scratch_dir() / "tokenizer_config" / "bad_dict";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (const char* file : {"config.json", "vocab.txt", "model.safetensors"}) {
+    fs::copy_file(fixture_dir("v1_seqcls") / file, dir / file);
+  }
+  std::ofstream(dir / "tokenizer_config.json") << R"({"tokenizer_class": "RoFormerTokenizer"})";
+  const std::pair<std::string, std::string> cases[] = {
+      {dir.string(), " is a directory, expected a file"},
+      {(dir / "no_such_dict.txt").string(), ": No such file or directory"}};
+  for (const auto& [path, expected] : cases) {
+    ConvertOptions options;
+    options.jieba_dictionary_path = path;
+    try {
+      convert_checkpoint(dir.string(), dir.string() + ".gguf", options);
+      FAIL() << path << " was accepted as a jieba dictionary";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(path + expected), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace roformer::test
