@@ -56,6 +56,13 @@ void require_read_to_end(std::istream& in, const std::string& source);
 // Digits only (checked before a CLI::Range, which would call a word "not in range").
 CLI::Validator whole_number();
 
+// A non-empty path: an empty one (an unset variable, say) must not quietly mean a default.
+CLI::Validator non_empty_path();
+
+// Throws naming both when `output` is the same file as one of `inputs` (which writing it would
+// destroy: the model, the requests, the texts). Inputs that do not exist are skipped.
+void require_output_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
+
 // --model, defaulting to the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);
 std::string resolve_model_path(const std::string& model_path);

@@ -102,7 +102,8 @@ void read_lines(std::istream& in, const TextInputOptions& options, const std::st
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options) {
   command.add_option("text", options.texts, "Texts to process (else one per line from --file or stdin)");
-  command.add_option("-f,--file", options.file, "Read texts from this file, one per line ('-' = stdin)");
+  command.add_option("-f,--file", options.file, "Read texts from this file, one per line ('-' = stdin)")
+      ->check(non_empty_path());
   command.add_flag("--jsonl", options.jsonl,
                    "Each input line is a JSON object with \"text\" and optional \"text_pair\"");
 }
@@ -160,6 +161,24 @@ void require_read_to_end(std::istream& in, const std::string& source) {
   if (in.bad()) fail(ErrorCode::kIo, "cannot read ", source, ": ", std::strerror(errno));
 }
 
+CLI::Validator non_empty_path() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return value.empty() ? "expected a file path, got an empty one" : "";
+      },
+      "");
+}
+
+void require_output_not_an_input(const std::string& output, const std::vector<std::string>& inputs) {
+  std::error_code error;
+  for (const auto& input : inputs) {
+    if (!input.empty() && input != "-" && fs::equivalent(output, input, error)) {
+      fail(ErrorCode::kInvalidArgument, "output ", output, " is the input ", input,
+           "; refusing to overwrite it (expected another path)");
+    }
+  }
+}
+
 CLI::Validator whole_number() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
@@ -175,12 +194,7 @@ void add_model_option(CLI::App& command, std::string& model_path, bool required)
       "-m,--model", model_path,
       required ? "Model file (.gguf, from roformer convert)"
                : "Model file (.gguf); default: the shipped " + std::string(kDefaultModelFile));
-  // An empty --model (an unset variable, say) must not quietly mean the default model.
-  option->check(CLI::Validator(
-      [](std::string& value) -> std::string {
-        return value.empty() ? "expected a model file, got an empty path" : "";
-      },
-      ""));
+  option->check(non_empty_path());
   if (required) option->required();
 }
 

@@ -35,8 +35,12 @@ Command add_convert(CLI::App& parent) {
   auto* command = parent.add_subcommand(
       "convert", "Convert a Hugging Face RoFormer checkpoint folder (config.json, vocab.txt, "
                  "model.safetensors or pytorch_model.bin) into one model file");
-  command->add_option("checkpoint", options->checkpoint_dir, "Checkpoint folder")->required();
-  command->add_option("-o,--output", options->output, "Model file to write (.gguf)")->required();
+  command->add_option("checkpoint", options->checkpoint_dir, "Checkpoint folder")
+      ->required()
+      ->check(non_empty_path());
+  command->add_option("-o,--output", options->output, "Model file to write (.gguf)")
+      ->required()
+      ->check(non_empty_path());
   command->add_option("--tokenizer", options->convert.tokenizer,
                       "Override the tokenizer: jieba (word-level Chinese) or bert")
       ->check(CLI::IsMember({"jieba", "bert"}));

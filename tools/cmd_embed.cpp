@@ -47,7 +47,9 @@ void write_npy(const std::string& path, const std::vector<std::vector<float>>& r
 }
 
 int run_embed(const EmbedOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
+  const std::string model_path = resolve_model_path(options.model);
+  if (!options.npy.empty()) require_output_not_an_input(options.npy, {model_path, options.input.file});
+  auto model = Model::load(model_path);
   auto items = read_text_inputs(options.input);
   auto embeddings = embed_texts(model, items, options.embedding);
   if (!options.npy.empty()) {
@@ -69,7 +71,8 @@ Command add_embed(CLI::App& parent) {
                "[texts, hidden] float32 matrix with --npy");
   add_text_input_options(*command, options->input);
   add_model_option(*command, options->model, /*required=*/false);
-  command->add_option("--npy", options->npy, "Write the embeddings to this .npy file instead");
+  command->add_option("--npy", options->npy, "Write the embeddings to this .npy file instead")
+      ->check(non_empty_path());
   add_embedding_options(*command, options->embedding);
   return {command, [options] { return run_embed(*options); }};
 }

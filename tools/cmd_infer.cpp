@@ -1,5 +1,6 @@
 // roformer infer: token ids in (the fixtures' inputs.json format), every output tensor out as
 // safetensors named <request>.<output>. The conformance path: keep its interface stable.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -68,7 +69,9 @@ std::vector<Request> read_requests(const std::string& path) {
   } catch (const nlohmann::json::parse_error& e) {
     fail(ErrorCode::kBadInput, path, ": invalid JSON: ", e.what());
   }
-  if (!document.is_array()) fail(ErrorCode::kBadInput, path, ": expected a list of requests");
+  if (!document.is_array() || document.empty()) {
+    fail(ErrorCode::kBadInput, path, ": expected a non-empty list of requests");
+  }
   std::vector<Request> requests;
   std::map<std::string, size_t> number_of_name;  // counted from 1, as a reader counts
   for (const auto& item : document) {
@@ -77,6 +80,14 @@ std::vector<Request> read_requests(const std::string& path) {
     }
     Request request;
     request.name = item["name"].get<std::string>();
+    // The name starts every output tensor's name (<request>.<output>).
+    const bool printable = std::none_of(request.name.begin(), request.name.end(), [](char ch) {
+      return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+    });
+    if (request.name.empty() || !printable) {
+      fail(ErrorCode::kBadInput, path, ": request ", requests.size() + 1, " has the name \"",
+           request.name, "\"; expected a non-empty name without control characters");
+    }
     const auto [earlier, is_new] = number_of_name.emplace(request.name, requests.size() + 1);
     if (!is_new) {
       // Outputs are named <request>.<output>: a second request of the name would replace them.
@@ -132,7 +143,9 @@ void put(checkpoint::TensorMap& out, const std::string& name, std::vector<int64_
 }
 
 int run_infer(const InferOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
+  const std::string model_path = resolve_model_path(options.model);
+  require_output_not_an_input(options.output, {model_path, options.inputs});
+  auto model = Model::load(model_path);
   const ModelConfig& c = model->config();
   auto requests = read_requests(options.inputs);
   Session session(model);
@@ -188,8 +201,10 @@ Command add_infer(CLI::App& parent) {
                "safetensors file named <request>.<output>");
   add_model_option(*command, options->model, /*required=*/true);
   command->add_option("-i,--inputs", options->inputs, "Requests: a JSON list of {name, input_ids, "
-                      "attention_mask, token_type_ids}, id fields [batch][seq]")->required();
-  command->add_option("-o,--out", options->output, "Output .safetensors file")->required();
+                      "attention_mask, token_type_ids}, id fields [batch][seq]")->required()->check(non_empty_path());
+  command->add_option("-o,--out", options->output, "Output .safetensors file")
+      ->required()
+      ->check(non_empty_path());
   command->add_option("-t,--threads", options->threads, "Threads")
       ->check(whole_number())
       ->check(CLI::Range(1, 1024));

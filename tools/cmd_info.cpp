@@ -57,7 +57,8 @@ Command add_info(CLI::App& parent) {
   auto options = std::make_shared<InfoOptions>();
   auto* command = parent.add_subcommand(
       "info", "Print a model file's config, vocabulary size, tokenizer, labels and tensor count");
-  command->add_option("model", options->model, "Model file (default: the shipped model)");
+  command->add_option("model", options->model, "Model file (default: the shipped model)")
+      ->check(non_empty_path());
   command->add_flag("--json", options->json, "Print one JSON object");
   return {command, [options] { return run_info(*options); }};
 }

@@ -9,7 +9,10 @@
 namespace roformer::api {
 
 void validate(const RunOptions& run) {
-  if (run.threads < 1) fail(ErrorCode::kInvalidArgument, "RunOptions::threads is ", run.threads, ", expected >= 1");
+  if (run.threads < 1 || run.threads > kMostThreads) {
+    fail(ErrorCode::kInvalidArgument, "RunOptions::threads is ", run.threads, ", expected 1 to ",
+         kMostThreads);
+  }
   if (run.batch_size < 1) {
     fail(ErrorCode::kInvalidArgument, "RunOptions::batch_size is ", run.batch_size, ", expected >= 1");
   }

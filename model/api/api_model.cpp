@@ -71,12 +71,26 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
 const std::string& Model::path() const { return impl_->model->path(); }
 const ModelInfo& Model::info() const { return impl_->info; }
 
+namespace {
+
+// The special tokens alone ([CLS] [SEP], or [CLS] [SEP] [SEP] for a pair) must fit.
+void require_room_for_specials(size_t max_length, size_t specials) {
+  if (max_length != 0 && max_length < specials) {
+    fail(ErrorCode::kInvalidArgument, "max_length is ", max_length, ", expected 0 (no limit) or >= ",
+         specials, " (", specials == 2 ? "[CLS] and [SEP]" : "[CLS], [SEP] and [SEP]", ")");
+  }
+}
+
+}  // namespace
+
 Tokens Model::tokenize(const std::string& text, size_t max_length) const {
+  require_room_for_specials(max_length, 2);
   return to_tokens(impl_->model->tokenizer().encode(text, std::nullopt, max_length));
 }
 
 Tokens Model::tokenize_pair(const std::string& text, const std::string& text_pair,
                             size_t max_length) const {
+  require_room_for_specials(max_length, 3);
   return to_tokens(impl_->model->tokenizer().encode(text, text_pair, max_length));
 }
 

@@ -83,8 +83,9 @@ std::vector<std::vector<float>> Session::embed(const std::vector<std::string>& t
 
 std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
                                       const RawOptions& options) {
-  if (options.threads < 1) {
-    fail(ErrorCode::kInvalidArgument, "RawOptions::threads is ", options.threads, ", expected >= 1");
+  if (options.threads < 1 || options.threads > kMostThreads) {
+    fail(ErrorCode::kInvalidArgument, "RawOptions::threads is ", options.threads, ", expected 1 to ",
+         kMostThreads);
   }
   const ModelConfig& c = impl_->model->config();
   std::vector<SequenceInput> batch;

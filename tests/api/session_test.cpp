@@ -61,6 +61,17 @@ TEST(ApiModel, TokenizesWithSpecialsAndOffsets) {
   EXPECT_TRUE(default_model()->tokenize(long_text(), 16).truncated);
 }
 
+// A limit below the special tokens could only be exceeded, so it is refused.
+TEST(ApiSession, TokenizeRefusesALimitBelowTheSpecialTokens) {
+  auto error = error_of([] { default_model()->tokenize("酒店很好", 1); });
+  EXPECT_EQ(error.code(), api::ErrorCode::kInvalidArgument);
+  EXPECT_STREQ(error.what(), "max_length is 1, expected 0 (no limit) or >= 2 ([CLS] and [SEP])");
+  error = error_of([] { default_model()->tokenize_pair("酒店", "很好", 2); });
+  EXPECT_EQ(error.code(), api::ErrorCode::kInvalidArgument);
+  EXPECT_EQ(default_model()->tokenize("酒店很好", 2).input_ids.size(), 2u);
+  EXPECT_EQ(default_model()->tokenize_pair("酒店", "很好", 3).input_ids.size(), 3u);
+}
+
 TEST(ApiSession, ClassifiesLikeTheReferenceLogits) {
   api::Session session(default_model());
   auto results = session.classify(review_texts(2));
@@ -117,7 +128,17 @@ TEST(ApiSession, RefusesBadOptionsAndTheWrongHead) {
   run.threads = 0;
   auto error = error_of([&] { session.classify({"好"}, run); });
   EXPECT_EQ(error.code(), api::ErrorCode::kInvalidArgument);
-  EXPECT_STREQ(error.what(), "RunOptions::threads is 0, expected >= 1");
+  EXPECT_STREQ(error.what(), "RunOptions::threads is 0, expected 1 to 1024");
+  // A huge count is refused before a single thread starts (it would exhaust the process limit).
+  run.threads = 100000;
+  error = error_of([&] { session.classify({"好"}, run); });
+  EXPECT_EQ(error.code(), api::ErrorCode::kInvalidArgument);
+  EXPECT_STREQ(error.what(), "RunOptions::threads is 100000, expected 1 to 1024");
+  api::RawOptions raw;
+  raw.threads = api::kMostThreads + 1;
+  error = error_of([&] { session.run({api::TokenInput{{2, 3}, {}, {}}}, raw); });
+  EXPECT_EQ(error.code(), api::ErrorCode::kInvalidArgument);
+  EXPECT_STREQ(error.what(), "RawOptions::threads is 1025, expected 1 to 1024");
 
   error = error_of([&] { session.fill_mask({"好[MASK]"}); });
   EXPECT_EQ(error.code(), api::ErrorCode::kBadModel);

@@ -97,7 +97,9 @@ TEST(CliErrors, BadInferRequestsAreRefused) {
   const std::string model = converted_fixture_model("v1_seqcls");
   for (const std::string& body :
        {std::string("[{\"name\": \"r\", \"input_ids\": [[2, 99999, 3]]}]"), std::string("{oops"),
-        std::string("[{\"name\": \"r\", \"input_ids\": [[2, 5], [2]]}]")}) {
+        std::string("[{\"name\": \"r\", \"input_ids\": [[2, 5], [2]]}]"), std::string("[]"),
+        std::string("[{\"name\": \"\", \"input_ids\": [[2, 3]]}]"),
+        std::string("[{\"name\": \"a\\nb\", \"input_ids\": [[2, 3]]}]")}) {
     write(inputs, body);
     const CliResult result = run_cli({"infer", "--model", model, "--inputs", inputs, "--out", out});
     EXPECT_EQ(result.exit_code, 1) << body << "\n" << result.err;
@@ -169,9 +171,41 @@ TEST(CliErrors, ControlCharactersInAMessageAreEscaped) {
 TEST(CliErrors, AnEmptyModelPathIsAUsageErrorNotTheDefaultModel) {
   const CliResult result = run_cli({"classify", "--model", "", "x"});
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("expected a model file, got an empty path"), std::string::npos)
+  EXPECT_NE(result.err.find("expected a file path, got an empty one"), std::string::npos)
       << result.err;
   EXPECT_TRUE(result.out.empty()) << result.out;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"info", ""}, {"classify", "--file", "", "x"},
+        {"convert", "", "-o", "x.gguf"}, {"convert", "ck", "-o", ""},
+        {"embed", "--npy", "", "x"}, {"infer", "--inputs", "", "--out", "y"}}) {
+    const CliResult empty = run_cli(args);
+    EXPECT_EQ(empty.exit_code, 2) << args[0] << " " << args[1] << ": " << empty.err;
+    EXPECT_NE(empty.err.find("expected a file path, got an empty one"), std::string::npos)
+        << empty.err;
+  }
+}
+
+// Writing the output must never destroy what the command reads: the model, the requests, the texts.
+TEST(CliErrors, AnOutputThatIsAnInputIsRefused) {
+  const auto dir = cli_scratch_dir() / "output_is_input";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string model = (dir / "model.gguf").string();
+  std::filesystem::copy_file(converted_fixture_model("v1_pooler_sim"), model);
+  const auto model_size = std::filesystem::file_size(model);
+  const std::string texts = (dir / "texts.txt").string();
+  std::ofstream(texts) << "a\n";
+  const std::string inputs = test_data("fixtures/v1_pooler_sim/inputs.json");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"embed", "--model", model, "--npy", model, "x"},
+        {"embed", "--model", model, "--file", texts, "--npy", texts},
+        {"infer", "--model", model, "--inputs", inputs, "--out", model}}) {
+    const CliResult result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_NE(result.err.find("refusing to overwrite it"), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(std::filesystem::file_size(model), model_size);
+  EXPECT_EQ(std::filesystem::file_size(texts), 2u);
 }
 
 TEST(CliErrors, AMaxLengthWithNoRoomForAPairIsAUsageError) {

@@ -76,7 +76,7 @@ ROFORMER_API roformer_status roformer_model_label(const roformer_model* model, s
 ROFORMER_API roformer_status roformer_model_token(const roformer_model* model, int32_t id,
                                                   const char** token);
 
-/* Token ids of one UTF-8 text, [CLS] and [SEP] included; max_length 0 = no limit. *ids is
+/* Token ids of one UTF-8 text, [CLS] and [SEP] included; max_length 0 = no limit, else >= 2. *ids is
  * allocated by the library (free it with roformer_free), *count set to its length. */
 ROFORMER_API roformer_status roformer_tokenize(const roformer_model* model, const char* text,
                                                size_t max_length, int32_t** ids, size_t* count);
@@ -87,7 +87,7 @@ ROFORMER_API roformer_status roformer_session_create(const roformer_model* model
 ROFORMER_API void roformer_session_free(roformer_session* session);
 
 typedef struct roformer_run_options {
-  int threads;    /* exactly this many threads for the call; default 1 */
+  int threads;    /* exactly this many threads for the call, 1 to 1024; default 1 */
   int batch_size; /* texts per forward pass; default 32 */
   int max_length; /* tokens per text with [CLS]/[SEP]; 0 (default) = the model's own limit */
   int truncate;   /* nonzero (default): cut longer texts; 0: fail with ROFORMER_BAD_INPUT */

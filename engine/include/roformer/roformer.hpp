@@ -74,8 +74,9 @@ class ROFORMER_API Model {
   const std::string& path() const;
   const ModelInfo& info() const;
 
-  // Thread-safe. max_length counts [CLS]/[SEP]; 0 = no limit. Never throws on text content:
-  // invalid UTF-8 becomes U+FFFD.
+  // Thread-safe. max_length counts [CLS]/[SEP]; 0 = no limit, else at least 2 (3 for a pair):
+  // throws kInvalidArgument below that. Never throws on text content: invalid UTF-8 becomes
+  // U+FFFD.
   Tokens tokenize(const std::string& text, size_t max_length = 0) const;
   Tokens tokenize_pair(const std::string& text, const std::string& text_pair,
                        size_t max_length = 0) const;
@@ -89,9 +90,13 @@ class ROFORMER_API Model {
   std::unique_ptr<Impl> impl_;
 };
 
+// The most threads one call may use (as the command line's --threads).
+inline constexpr int kMostThreads = 1024;
+
 // How texts become forward passes; shared by every text call.
 struct RunOptions {
-  int threads = 1;        // threads this call uses for BLAS and the kernels (exactly this many)
+  int threads = 1;        // threads this call uses for BLAS and the kernels (exactly this many,
+                          // 1 to kMostThreads)
   int batch_size = 32;    // texts per forward pass; texts are grouped by length first
   int max_length = 0;     // tokens per text, [CLS]/[SEP] included; 0 = ModelInfo::default_max_length
   bool truncate = true;   // cut longer texts to max_length; false: throw kBadInput instead
@@ -193,7 +198,7 @@ struct TokenOutput {
 };
 
 struct RawOptions {
-  int threads = 1;                 // exactly this many threads
+  int threads = 1;                 // exactly this many threads, 1 to kMostThreads
   bool last_hidden_state = true;   // copy the encoder output out
   bool head = true;                // run the model's head
 };
