@@ -140,43 +140,42 @@ TEST(Batching, PaddedRowEqualsRowAlone) {
 // OpenBLAS (a row's last bits depend on its place in the call).
 float batching_tolerance() { return active_kernels().isa == kernels::Isa::kScalar ? 1e-5f : 0.0f; }
 
-// Grouping texts differently never changes a text's result.
-TEST(Batching, ResultIndependentOfBatchComposition) {
+// Runs `texts` as one batch and each alone; every text's hidden states and logits must agree
+// within batching_tolerance().
+void expect_each_text_matches_its_run_alone(const std::vector<SequenceInput>& texts) {
   auto model = Model::load(converted_fixture("v1_seqcls"));
   Session session(model);
   RunOptions options;
   options.last_hidden_state = true;
+  auto together = session.run(texts, options);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto alone = session.run({texts[i]}, options);
+    const std::pair<const std::vector<float>*, const std::vector<float>*> fields[] = {
+        {&alone[0].last_hidden_state, &together[i].last_hidden_state},
+        {&alone[0].logits, &together[i].logits}};
+    for (const auto& [want, got] : fields) {
+      ASSERT_EQ(want->size(), got->size()) << "text " << i;
+      for (size_t j = 0; j < want->size(); ++j) {
+        ASSERT_NEAR((*want)[j], (*got)[j], batching_tolerance()) << "text " << i << " element " << j;
+      }
+    }
+  }
+}
+
+// Grouping texts differently never changes a text's result.
+TEST(Batching, ResultIndependentOfBatchComposition) {
   std::vector<SequenceInput> texts;
   for (int length : {3, 17, 9, 1, 40}) {
     SequenceInput input;
     for (int t = 0; t < length; ++t) input.input_ids.push_back(5 + (t * 37 + length) % 900);
     texts.push_back(input);
   }
-  auto together = session.run(texts, options);
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto alone = session.run({texts[i]}, options);
-    ASSERT_EQ(alone[0].last_hidden_state.size(), together[i].last_hidden_state.size());
-    for (size_t j = 0; j < alone[0].last_hidden_state.size(); ++j) {
-      ASSERT_NEAR(alone[0].last_hidden_state[j], together[i].last_hidden_state[j],
-                  batching_tolerance())
-          << "text " << i << " element " << j;
-    }
-    ASSERT_EQ(alone[0].logits.size(), together[i].logits.size());
-    for (size_t j = 0; j < alone[0].logits.size(); ++j) {
-      EXPECT_NEAR(alone[0].logits[j], together[i].logits[j], batching_tolerance())
-          << "text " << i;
-    }
-  }
+  expect_each_text_matches_its_run_alone(texts);
 }
 
-// More tokens than one call of the GEMM takes (512 rows on AVX-512, 128 on AVX2, 16 through
-// OpenBLAS): the calls over later rows must land on those rows, with the same bits. Each text
-// compared with the same text alone.
+// More tokens than one call of the packed GEMM takes (512 rows on AVX-512, 128 on AVX2): the calls
+// over later rows must land on those rows, with the same bits.
 TEST(Batching, TextsPastTheFirstPackedCallMatchTheirRunAlone) {
-  auto model = Model::load(converted_fixture("v1_seqcls"));
-  Session session(model);
-  RunOptions options;
-  options.last_hidden_state = true;
   std::vector<SequenceInput> texts;
   for (int i = 0; i < 13; ++i) {
     SequenceInput input;
@@ -184,16 +183,7 @@ TEST(Batching, TextsPastTheFirstPackedCallMatchTheirRunAlone) {
     for (int t = 0; t < length; ++t) input.input_ids.push_back(5 + (t * 31 + i * 7) % 900);
     texts.push_back(input);
   }
-  auto together = session.run(texts, options);
-  for (size_t i = 0; i < texts.size(); ++i) {
-    auto alone = session.run({texts[i]}, options);
-    ASSERT_EQ(alone[0].last_hidden_state.size(), together[i].last_hidden_state.size());
-    for (size_t j = 0; j < alone[0].last_hidden_state.size(); ++j) {
-      ASSERT_NEAR(alone[0].last_hidden_state[j], together[i].last_hidden_state[j],
-                  batching_tolerance())
-          << "text " << i << " element " << j;
-    }
-  }
+  expect_each_text_matches_its_run_alone(texts);
 }
 
 // Without last_hidden_state the last layer runs for position 0 only (what the pooler and a
