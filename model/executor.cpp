@@ -52,6 +52,10 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
   }
 }
 
+// Output columns are split among threads in blocks of this many: one packed panel, and a multiple
+// of every sgemm column tile.
+constexpr size_t kColumnBlock = kernels::kPackedPanel;
+
 // Rows per call of our kernel over packed weights, or 0 on the scalar path, where OpenBLAS is
 // the GEMM (our portable kernel runs under 1 GFLOP/s). The choice never depends on the row count:
 // the two kernels sum in different orders, and a text's result must not depend on its batch.
@@ -63,11 +67,10 @@ void fill_rotary(std::vector<float>& cos_table, std::vector<float>& sin_table, s
 // - AVX2 (AMD EPYC, family 23, no AVX-512): 43-45 GFLOP/s from 16 to 512 rows, against OpenBLAS's
 //   19-31 at 16 rows, 42 at 128 and 44 at 512 and more; 37-39 at 2,048 rows in one call. On Zen 4
 //   the AVX2 kernel fell from 80-98 GFLOP/s at 128 rows to 53 at 512 rows and k = 3072.
-constexpr size_t kMostPackedRows = 512;
 size_t packed_call_rows(kernels::Isa isa) {
   switch (isa) {
     case kernels::Isa::kAvx512:
-      return kMostPackedRows;
+      return 512;
     case kernels::Isa::kAvx2:
       return 128;
     case kernels::Isa::kScalar:
@@ -118,18 +121,18 @@ Session::~Session() = default;
 // nor on the batch.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
                      size_t in, int threads, kernels::Activation act) {
-  constexpr size_t kColumnBlock = kernels::kPackedPanel;  // a multiple of every sgemm column tile
+  // A piece of work under this many multiply-adds is not worth a thread, and OpenBLAS would send
+  // it to its small-matrix kernel, which sums in another order (see blas_linear).
+  constexpr size_t kMinPieceMacs = size_t(1) << 21;
   const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
+  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
+  const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
   const kernels::KernelTable& k = active_kernels();
   const size_t call_rows = packed_call_rows(k.isa);
   if (call_rows == 0) {
-    blas_linear(linear, x, y, rows, out, in, threads, act);
+    blas_linear(linear, x, y, rows, out, in, workers, threads, act);
     return;
   }
-  // A piece of work smaller than this is not worth a thread.
-  constexpr size_t kMinPieceMacs = size_t(1) << 21;
-  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
-  const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
   const float* weights = model_->packed_weights().get(linear.weight, out, in);
   for (size_t row = 0; row < rows; row += call_rows) {
     const size_t m = std::min(call_rows, rows - row);
@@ -149,18 +152,15 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
   }
 }
 
-// OpenBLAS's result for a row depends, in its last bits, on the row's place in the call (on this
-// AMD EPYC, rows 6-11 of every 12 are summed differently from rows 0-5), so on the scalar path a
-// text's result agrees with its run alone to rounding, not bit for bit. Its small-matrix kernel
-// (under about 2^19 multiply-adds) sums in yet another order, so every thread's piece stays above
-// that and smaller GEMMs run on one thread: the thread count never changes a bit.
+// OpenBLAS's result for a row depends, in its last bits, on the row's place in the call (on an
+// AMD EPYC of family 23, rows 6-11 of every 12 are summed differently from rows 0-5), so on the
+// scalar path a text's result agrees with its run alone to rounding, not bit for bit. Its
+// small-matrix kernel (under about 2^19 multiply-adds) sums in yet another order; every worker's
+// piece stays above that (kMinPieceMacs) and smaller GEMMs run on one worker, so the thread count
+// never changes a bit.
 void Session::blas_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                          size_t in, int threads, kernels::Activation act) {
-  constexpr size_t kColumnBlock = kernels::kPackedPanel;  // a multiple of every sgemm column tile
-  constexpr size_t kMinPieceMacs = size_t(1) << 21;
+                          size_t in, int workers, int threads, kernels::Activation act) {
   const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
-  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
-  const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
   // With an activation the bias waits for the activation pass, which adds it first as the packed
   // kernel does.
   const bool activated = act != kernels::Activation::kIdentity;
@@ -230,7 +230,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   }
   plan.pooled = layout.reserve(B * hidden);
   const size_t widest_in = std::max({embedding, hidden, inter});
-  row_tiles_floats_ = kernels::row_tile_floats(std::min(T, kMostPackedRows), widest_in);
+  row_tiles_floats_ = kernels::row_tile_floats(std::min(T, packed_call_rows(k.isa)), widest_in);
   plan.row_tiles = layout.reserve(row_tiles_floats_);
   arena_.prepare(layout);
   row_tiles_ = arena_.f32(plan.row_tiles);
