@@ -296,7 +296,7 @@ std::vector<std::string> sources_of(const std::string& name, const ModelConfig& 
 
 // The output is written at the end, after every input is read; a path that names one of the
 // checkpoint's own files (config, vocabulary, weights) would replace it with the model.
-void require_output_not_an_input(const fs::path& dir, const std::string& output_path) {
+void require_output_outside_checkpoint(const fs::path& dir, const std::string& output_path) {
   std::error_code error;
   if (!fs::is_regular_file(output_path, error)) return;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
@@ -320,7 +320,7 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
     fail(ErrorCode::kIo, checkpoint_dir, " is not a folder (expected a Hugging Face checkpoint "
          "with config.json, vocab.txt and weights)");
   }
-  require_output_not_an_input(dir, output_path);
+  require_output_outside_checkpoint(dir, output_path);
   for (const char* required : {"config.json", "vocab.txt"}) {
     if (!fs::exists(dir / required)) {
       fail(ErrorCode::kBadModel, checkpoint_dir, ": ", required, " is missing");

@@ -37,15 +37,6 @@ std::string find_shared_file(const std::string& relative) {
   return candidates.back().string();
 }
 
-std::string with_replacement_characters(const std::string& text) {
-  std::vector<char32_t> code_points;
-  tok::decode_utf8(text, code_points);
-  std::string replaced;
-  replaced.reserve(text.size() + 8);
-  for (const char32_t cp : code_points) tok::append_utf8(cp, replaced);
-  return replaced;
-}
-
 void read_lines(std::istream& in, const TextInputOptions& options, const std::string& source,
                 std::vector<TextItem>& items) {
   std::string line;
@@ -59,7 +50,7 @@ void read_lines(std::istream& in, const TextInputOptions& options, const std::st
     }
     // A JSON parser refuses ill-formed UTF-8; replaced first, as it is in plain text lines.
     if (!tok::is_valid_utf8(line)) {
-      line = with_replacement_characters(line);
+      line = tok::with_replacement_characters(line);
       ++invalid_utf8_lines;
     }
     if (line.find_first_not_of(" \t") == std::string::npos) {

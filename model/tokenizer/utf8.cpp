@@ -78,6 +78,15 @@ void decode_utf8(std::string_view text, std::vector<char32_t>& out) {
   }
 }
 
+std::string with_replacement_characters(std::string_view text) {
+  std::vector<char32_t> code_points;
+  decode_utf8(text, code_points);
+  std::string replaced;
+  replaced.reserve(text.size() + 8);
+  for (const char32_t cp : code_points) append_utf8(cp, replaced);
+  return replaced;
+}
+
 bool is_valid_utf8(std::string_view text) {
   const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
   const size_t size = text.size();

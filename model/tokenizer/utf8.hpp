@@ -17,6 +17,9 @@ void decode_utf8(std::string_view text, std::vector<char32_t>& out);
 // Whether text is well-formed UTF-8, i.e. whether decode_utf8 would replace nothing.
 bool is_valid_utf8(std::string_view text);
 
+// text with each ill-formed sequence replaced by U+FFFD, as decode_utf8 replaces it.
+std::string with_replacement_characters(std::string_view text);
+
 // Appends the UTF-8 encoding of cp to out; cp must be a valid scalar value.
 inline void append_utf8(char32_t cp, std::string& out) {
   if (cp < 0x80) {

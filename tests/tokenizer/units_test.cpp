@@ -61,6 +61,12 @@ TEST(TokenizerUtf8, ValidityAgreesWithTheDecoder) {
   EXPECT_FALSE(tok::is_valid_utf8("\xFF"));
 }
 
+TEST(TokenizerUtf8, ReplacementKeepsValidTextAndReplacesEachBadSequence) {
+  EXPECT_EQ(tok::with_replacement_characters("ok \u4e2d"), "ok \u4e2d");
+  EXPECT_EQ(tok::with_replacement_characters("a\xFF" "b\xE0\x80"), "a\uFFFDb\uFFFD\uFFFD");
+  EXPECT_TRUE(tok::is_valid_utf8(tok::with_replacement_characters("\xED\xA0\x80ok\xF0\x9F")));
+}
+
 TEST(JiebaDictionary, ParsesWordsAndFrequencies) {
   const auto entries = parse_jieba_dictionary("AT&T 3 nz\n中国 100 ns\r\n\n  x 0\nlast 7");
   ASSERT_EQ(entries.size(), 4u);
