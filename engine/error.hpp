@@ -20,9 +20,15 @@ std::string str(Parts&&... parts) {
   return out.str();
 }
 
+// Throws Error(code, str(parts...)). what() is a C string, so a NUL in a quoted value (a name
+// read from a file) would end the message there: it is written as \0.
 template <typename... Parts>
 [[noreturn]] void fail(ErrorCode code, Parts&&... parts) {
-  throw Error(code, str(std::forward<Parts>(parts)...));
+  std::string message = str(std::forward<Parts>(parts)...);
+  for (size_t at = message.find('\0'); at != std::string::npos; at = message.find('\0', at + 2)) {
+    message.replace(at, 1, "\\0");
+  }
+  throw Error(code, message);
 }
 
 }  // namespace roformer

@@ -107,6 +107,18 @@ TEST(CliErrors, BadInferRequestsAreRefused) {
   }
 }
 
+// A NUL in a quoted name would end the C string of the message; it is written as \0.
+TEST(CliErrors, ANulInAQuotedValueDoesNotCutTheMessageShort) {
+  const std::string inputs = (cli_scratch_dir() / "nul_name.json").string();
+  write(inputs, "[{\"name\": \"a\\u0000b\", \"input_ids\": [[2, 3]]}]");
+  const CliResult result =
+      run_cli({"infer", "--model", converted_fixture_model("v1_seqcls"), "--inputs", inputs,
+               "--out", (cli_scratch_dir() / "nul.safetensors").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("the name \"a\\0b\"; expected a non-empty name"), std::string::npos)
+      << result.err;
+}
+
 TEST(CliErrors, InferRefusesADuplicateRequestName) {
   const std::string inputs = (cli_scratch_dir() / "duplicate_inputs.json").string();
   const std::string out = (cli_scratch_dir() / "duplicate.safetensors").string();
