@@ -1,7 +1,7 @@
 // bias_activation: x: [rows, n] in place, bias: [n] or null. x = act(x + bias).
 // One loop per activation (the switch is outside the loop); the activations are the functors of
-// simd_avx2.hpp, which the packed GEMM's epilogue shares (GELU is the exact erf form through the
-// erf approximation there). Tails use masked loads and stores.
+// simd_avx2.hpp, which the packed GEMM's epilogue shares (GELU is the exact erf form, x Phi(x),
+// through a normal-tail approximation there). Tails use masked loads and stores.
 #include "kernels/kernel_variants.hpp"
 #include "kernels/simd_avx2.hpp"
 

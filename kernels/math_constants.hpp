@@ -16,23 +16,17 @@ constexpr float kExpMin = -87.3365447505531f;        // ln(FLT_MIN): below it ex
 constexpr float kExpTaylor[8] = {1.0f / 5040, 1.0f / 720, 1.0f / 120, 1.0f / 24,
                                  1.0f / 6,    1.0f / 2,   1.0f,       1.0f};
 
-// erf, fitted for this project with mpmath.chebyfit (Chebyshev interpolation, near-minimax):
-//   |x| < 1:          erf(x) = x * P(x^2),                    P of degree 6, |error| < 1.3e-9
-//   1 <= |x| < 3.92:  erf(x) = 1 - exp(-x^2) * Q(1 / |x|),     Q of degree 8, |error| < 2.1e-8
-//                     (Q approximates erfc(x) exp(x^2), a slowly varying function of 1 / x)
-//   |x| >= 3.92:      erf(x) = sign(x), since 1 - erf(3.92) = 3.0e-8 is under half an ulp of 1.
-// Coefficients are highest degree first, for Horner's rule.
-constexpr float kErfSmallLimit = 1.0f;
-constexpr float kErfOneLimit = 3.92f;
-constexpr float kErfSmall[7] = {
-    7.8758750626854883e-5f, -0.00080168642871658695f, 0.005189087423433974f, -0.026854212010626412f,
-    0.11283594715160218f,   -0.37612626666720331f,    1.1283791658483509f};
-constexpr float kErfcLarge[9] = {
-    -0.0052067384285219977f, 0.0071348284057483535f, 0.069899886403567465f,
-    -0.29723304284531753f,   0.53722984174753249f,   -0.48981500787259526f,
-    0.046955254747664843f,   0.55830145563596559f,   0.0003170904560982197f};
+// The standard normal tail Phi(-s), s >= 0, for GELU = x Phi(x) (Phi the normal CDF):
+//   Phi(-s) = exp(-s^2 / 2) * P(s) / Q(s)   for s < kNormalTailLimit,
+// P of degree 3 and Q of degree 4 fitted by tools/fit_normal_tail.py for the least largest relative
+// error, 6.6e-8 after rounding to float (P / Q approximates erfcx(s / sqrt 2) / 2). At the limit,
+// 3.92 sqrt 2, Phi(-s) = 1.5e-8: 1 - Phi(-s) rounds to 1, so GELU(x) = x above it, and below -limit
+// |GELU(x)| < limit * 1.5e-8 = 8.2e-8.
+constexpr float kNormalTailLimit = 5.5437f;
+constexpr float kNormalTailP[4] = {0.0132986056f, 0.102932833f, 0.331631929f, 0.49999997f};
+constexpr float kNormalTailQ[5] = {0.0333580486f, 0.25740847f, 0.87171936f, 1.46114552f, 1.0f};
 
-// tanh, same fitting method:
+// tanh, fitted with mpmath.chebyfit (Chebyshev interpolation, near-minimax):
 //   |x| < 0.55:  tanh(x) = x * T(x^2), T of degree 5, relative error < 1e-9
 //   otherwise:   tanh(x) = sign(x) * (1 - 2 / (exp(2|x|) + 1)), whose cancellation is harmless
 //                once |tanh(x)| >= 0.5.
@@ -44,6 +38,5 @@ constexpr float kTanhSmall[6] = {-0.0062336334879549587f, 0.021038214806276563f,
 // GELU, tanh form (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
 constexpr float kSqrt2OverPi = 0.79788456080286536f;
 constexpr float kGeluTanhCubic = 0.044715f;
-constexpr float kInvSqrt2 = 0.70710678118654752f;
 
 }  // namespace roformer::kernels::math

@@ -53,32 +53,48 @@ inline __m256 horner(__m256 x, const float (&coefficients)[kCount]) {
   return result;
 }
 
-// exp(x); 0 below ln(FLT_MIN), +inf above the float range. See math_constants.hpp.
+// n = round(x / ln 2) and exp(x - n ln 2), for |x| within the float range: the two factors of
+// exp(x) = 2^n exp(r). See math_constants.hpp.
+inline __m256 exp_reduced(__m256 x, __m256* n) {
+  *n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(math::kLog2e)),
+                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(math::kLn2Hi), x);
+  r = _mm256_fnmadd_ps(*n, _mm256_set1_ps(math::kLn2Lo), r);
+  return horner(r, math::kExpTaylor);
+}
+
+// 2^n for whole n in [-126, 127], built in the exponent field.
+inline __m256 power_of_two(__m256i n) {
+  return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n, _mm256_set1_epi32(127)), 23));
+}
+
+// exp(x); 0 below ln(FLT_MIN), +inf above the float range.
 inline __m256 exp(__m256 x) {
   const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(math::kExpMin), _CMP_LT_OQ);
   const __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(math::kExpMax), _CMP_GT_OQ);
-  x = _mm256_max_ps(x, _mm256_set1_ps(math::kExpMin));
-  x = _mm256_min_ps(x, _mm256_set1_ps(math::kExpMax));
+  // Clamped with the constant first: max and min return their second operand for NaN, so NaN
+  // passes through.
+  x = _mm256_max_ps(_mm256_set1_ps(math::kExpMin), x);
+  x = _mm256_min_ps(_mm256_set1_ps(math::kExpMax), x);
+  __m256 n;
+  const __m256 exp_r = exp_reduced(x, &n);
 
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(math::kLog2e)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(math::kLn2Hi), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(math::kLn2Lo), r);
-  const __m256 exp_r = horner(r, math::kExpTaylor);
-
-  // 2^n built in the exponent field. n is in [-126, 128]; 2^128 is split as 2^127 * 2 so the biased
-  // exponent never leaves [1, 254].
+  // n is in [-126, 128]; 2^128 is split as 2^127 * 2 so each factor stays a normal float.
   const __m256i n_int = _mm256_cvtps_epi32(n);
   const __m256i n_half = _mm256_srai_epi32(n_int, 1);
-  const __m256i n_rest = _mm256_sub_epi32(n_int, n_half);
-  const __m256 scale_a =
-      _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n_half, _mm256_set1_epi32(127)), 23));
-  const __m256 scale_b =
-      _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n_rest, _mm256_set1_epi32(127)), 23));
+  const __m256 scale_a = power_of_two(n_half);
+  const __m256 scale_b = power_of_two(_mm256_sub_epi32(n_int, n_half));
   __m256 result = _mm256_mul_ps(_mm256_mul_ps(exp_r, scale_a), scale_b);
 
   result = _mm256_andnot_ps(underflow, result);
   return _mm256_blendv_ps(result, _mm256_set1_ps(__builtin_inff()), overflow);
+}
+
+// exp(x) for x in [ln(FLT_MIN), 0], where neither range check of exp is needed.
+inline __m256 exp_nonpositive(__m256 x) {
+  __m256 n;
+  const __m256 exp_r = exp_reduced(x, &n);
+  return _mm256_mul_ps(exp_r, power_of_two(_mm256_cvtps_epi32(n)));
 }
 
 inline __m256 abs(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
@@ -88,22 +104,12 @@ inline __m256 with_sign(__m256 magnitude, __m256 sign_of) {
   return _mm256_or_ps(magnitude, _mm256_and_ps(sign_of, _mm256_set1_ps(-0.0f)));
 }
 
-// erf(x), max abs error about 1e-7 (see math_constants.hpp for the pieces).
-inline __m256 erf(__m256 x) {
-  const __m256 ax = abs(x);
-  const __m256 x2 = _mm256_mul_ps(x, x);
-
-  const __m256 small = _mm256_mul_ps(ax, horner(x2, math::kErfSmall));
-
-  const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_max_ps(ax, _mm256_set1_ps(1.0f)));
-  const __m256 tail =
-      _mm256_mul_ps(exp(_mm256_sub_ps(_mm256_setzero_ps(), x2)), horner(inv, math::kErfcLarge));
-  __m256 large = _mm256_sub_ps(_mm256_set1_ps(1.0f), tail);
-  large = _mm256_blendv_ps(large, _mm256_set1_ps(1.0f),
-                           _mm256_cmp_ps(ax, _mm256_set1_ps(math::kErfOneLimit), _CMP_GE_OQ));
-
-  const __m256 is_small = _mm256_cmp_ps(ax, _mm256_set1_ps(math::kErfSmallLimit), _CMP_LT_OQ);
-  return with_sign(_mm256_blendv_ps(large, small, is_small), x);
+// Phi(-s), the standard normal tail, for s in [0, kNormalTailLimit]: relative error under 1e-7
+// (see math_constants.hpp).
+inline __m256 normal_tail(__m256 s) {
+  const __m256 gauss = exp_nonpositive(_mm256_mul_ps(_mm256_mul_ps(s, s), _mm256_set1_ps(-0.5f)));
+  return _mm256_mul_ps(gauss,
+                       _mm256_div_ps(horner(s, math::kNormalTailP), horner(s, math::kNormalTailQ)));
 }
 
 // tanh(x), max abs error a few 1e-8.
@@ -124,11 +130,18 @@ struct Identity {
   __m256 operator()(__m256 x) const { return x; }
 };
 
-struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
+// x Phi(x) = x (1 - Phi(-x)) for x > 0, x Phi(-|x|) otherwise. Past the tail's limit Phi is taken
+// as exactly 1 or 0 (the omitted part of GELU is under 8.2e-8 there), so -inf gives NaN and NaN
+// stays NaN, as in the scalar formula.
+struct Gelu {
   __m256 operator()(__m256 x) const {
-    const __m256 e = erf(_mm256_mul_ps(x, _mm256_set1_ps(math::kInvSqrt2)));
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x),
-                         _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+    const __m256 limit = _mm256_set1_ps(math::kNormalTailLimit);
+    const __m256 tail = normal_tail(_mm256_min_ps(abs(x), limit));
+    const __m256 positive = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ);
+    const __m256 below_limit =
+        _mm256_cmp_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), limit), _CMP_LT_OQ);
+    const __m256 phi = _mm256_blendv_ps(tail, _mm256_sub_ps(_mm256_set1_ps(1.0f), tail), positive);
+    return _mm256_mul_ps(x, _mm256_andnot_ps(below_limit, phi));
   }
 };
 

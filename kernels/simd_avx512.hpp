@@ -28,23 +28,37 @@ inline __m512 horner(__m512 x, const float (&coefficients)[kCount]) {
   return result;
 }
 
-// exp(x); 0 below ln(FLT_MIN), +inf above the float range. See math_constants.hpp.
+// n = round(x / ln 2) and exp(x - n ln 2), for |x| within the float range: the two factors of
+// exp(x) = 2^n exp(r). See math_constants.hpp.
+inline __m512 exp_reduced(__m512 x, __m512* n) {
+  *n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(math::kLog2e)),
+                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(*n, _mm512_set1_ps(math::kLn2Hi), x);
+  r = _mm512_fnmadd_ps(*n, _mm512_set1_ps(math::kLn2Lo), r);
+  return horner(r, math::kExpTaylor);
+}
+
+// exp(x); 0 below ln(FLT_MIN), +inf above the float range.
 inline __m512 exp(__m512 x) {
   const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(math::kExpMin), _CMP_LT_OQ);
   const __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(math::kExpMax), _CMP_GT_OQ);
-  x = _mm512_max_ps(x, _mm512_set1_ps(math::kExpMin));
-  x = _mm512_min_ps(x, _mm512_set1_ps(math::kExpMax));
-
-  const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(math::kLog2e)),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(math::kLn2Hi), x);
-  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(math::kLn2Lo), r);
-  const __m512 exp_r = horner(r, math::kExpTaylor);
+  // Clamped with the constant first so that NaN passes through (as in simd_avx2.hpp).
+  x = _mm512_max_ps(_mm512_set1_ps(math::kExpMin), x);
+  x = _mm512_min_ps(_mm512_set1_ps(math::kExpMax), x);
+  __m512 n;
+  const __m512 exp_r = exp_reduced(x, &n);
 
   // scalef computes exp_r * 2^n directly and handles the full exponent range.
   __m512 result = _mm512_scalef_ps(exp_r, n);
   result = _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), result);
   return _mm512_mask_mov_ps(result, overflow, _mm512_set1_ps(__builtin_inff()));
+}
+
+// exp(x) for x in [ln(FLT_MIN), 0], where neither range check of exp is needed.
+inline __m512 exp_nonpositive(__m512 x) {
+  __m512 n;
+  const __m512 exp_r = exp_reduced(x, &n);
+  return _mm512_scalef_ps(exp_r, n);
 }
 
 inline __m512 abs(__m512 x) { return _mm512_abs_ps(x); }
@@ -54,24 +68,12 @@ inline __m512 with_sign(__m512 magnitude, __m512 sign_of) {
   return _mm512_or_ps(magnitude, _mm512_and_ps(sign_of, _mm512_set1_ps(-0.0f)));
 }
 
-// erf(x), max abs error about 1e-7 (see math_constants.hpp for the pieces).
-inline __m512 erf(__m512 x) {
-  const __m512 ax = abs(x);
-  const __m512 x2 = _mm512_mul_ps(x, x);
-
-  const __m512 small = _mm512_mul_ps(ax, horner(x2, math::kErfSmall));
-
-  const __m512 inv = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_max_ps(ax, _mm512_set1_ps(1.0f)));
-  const __m512 tail =
-      _mm512_mul_ps(exp(_mm512_sub_ps(_mm512_setzero_ps(), x2)), horner(inv, math::kErfcLarge));
-  __m512 large = _mm512_sub_ps(_mm512_set1_ps(1.0f), tail);
-  large = _mm512_mask_mov_ps(large,
-                             _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfOneLimit), _CMP_GE_OQ),
-                             _mm512_set1_ps(1.0f));
-
-  const __mmask16 is_small =
-      _mm512_cmp_ps_mask(ax, _mm512_set1_ps(math::kErfSmallLimit), _CMP_LT_OQ);
-  return with_sign(_mm512_mask_mov_ps(large, is_small, small), x);
+// Phi(-s), the standard normal tail, for s in [0, kNormalTailLimit]: relative error under 1e-7
+// (see math_constants.hpp).
+inline __m512 normal_tail(__m512 s) {
+  const __m512 gauss = exp_nonpositive(_mm512_mul_ps(_mm512_mul_ps(s, s), _mm512_set1_ps(-0.5f)));
+  return _mm512_mul_ps(gauss,
+                       _mm512_div_ps(horner(s, math::kNormalTailP), horner(s, math::kNormalTailQ)));
 }
 
 // tanh(x), max abs error a few 1e-8.
@@ -93,11 +95,17 @@ struct Identity {
   __m512 operator()(__m512 x) const { return x; }
 };
 
-struct Gelu {  // 0.5 x (1 + erf(x / sqrt 2))
+// x Phi(x), as the AVX2 functor: Phi taken as exactly 1 or 0 past the tail's limit.
+struct Gelu {
   __m512 operator()(__m512 x) const {
-    const __m512 e = erf(_mm512_mul_ps(x, _mm512_set1_ps(math::kInvSqrt2)));
-    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x),
-                         _mm512_add_ps(_mm512_set1_ps(1.0f), e));
+    const __m512 limit = _mm512_set1_ps(math::kNormalTailLimit);
+    const __m512 tail = normal_tail(_mm512_min_ps(abs(x), limit));
+    const __mmask16 positive = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_GT_OQ);
+    const __mmask16 below_limit =
+        _mm512_cmp_ps_mask(x, _mm512_sub_ps(_mm512_setzero_ps(), limit), _CMP_LT_OQ);
+    __m512 phi = _mm512_mask_sub_ps(tail, positive, _mm512_set1_ps(1.0f), tail);
+    phi = _mm512_maskz_mov_ps(static_cast<__mmask16>(~below_limit), phi);
+    return _mm512_mul_ps(x, phi);
   }
 };
 

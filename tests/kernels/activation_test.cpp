@@ -1,4 +1,5 @@
 // bias_activation on every compiled ISA against double-precision formulas.
+#include <limits>
 #include <optional>
 
 #include "kernel_test_util.hpp"
@@ -110,6 +111,36 @@ TEST_P(ActivationTest, SizesAndBiasMatchScalar) {
             << c.name << " n=" << n << " i=" << i;
       }
       EXPECT_TRUE(x.guard_intact() && bias.guard_intact()) << c.name << " n=" << n;
+    }
+  }
+}
+
+// Infinities and NaN come out as the scalar formulas give them: gelu(-inf) = -inf * 0 is NaN,
+// gelu(+inf) = +inf, NaN stays NaN (relu's comparison maps it to 0 in both).
+TEST_P(ActivationTest, NonFiniteInputsMatchScalar) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  const KernelTable* scalar = kernel_table(Isa::kScalar);
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float inputs[] = {-inf, inf, nan, -nan, -1e30f, 1e30f, -0.0f, 0.0f, -5.6f, 5.6f, -3e38f};
+  const size_t n = sizeof(inputs) / sizeof(inputs[0]);
+
+  for (const Case& c : kCases) {
+    GuardedBuffer x(n), expected(n);
+    std::memcpy(x.data(), inputs, sizeof(inputs));
+    std::memcpy(expected.data(), inputs, sizeof(inputs));
+    scalar->bias_activation(expected.data(), nullptr, 1, n, c.act);
+    table->bias_activation(x.data(), nullptr, 1, n, c.act);
+    for (size_t i = 0; i < n; ++i) {
+      if (std::isnan(expected[i])) {
+        EXPECT_TRUE(std::isnan(x[i])) << c.name << "(" << inputs[i] << ") = " << x[i];
+      } else if (std::isinf(expected[i])) {
+        EXPECT_EQ(x[i], expected[i]) << c.name << "(" << inputs[i] << ")";
+      } else {
+        const double e = expected[i];
+        EXPECT_LE(std::fabs(x[i] - e), c.tolerance.absolute + c.tolerance.relative * std::fabs(e))
+            << c.name << "(" << inputs[i] << ") = " << x[i] << ", expected " << e;
+      }
     }
   }
 }
