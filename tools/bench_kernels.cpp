@@ -70,7 +70,7 @@ BENCHMARK(BM_Linear)->ROFORMER_LINEAR_SHAPES;
 // args: m, n, k. The same product through our kernel over weights packed once (not timed), the
 // rows packed on every call (timed, as in the executor): compare with BM_Linear at equal m to see
 // where OpenBLAS stops losing (the crossover).
-void BM_LinearPacked(benchmark::State& state) {
+void run_linear_packed(benchmark::State& state, Activation act) {
   const auto& table = roformer::active_kernels();
   const size_t m = state.range(0), n = state.range(1), k = state.range(2);
   const std::vector<float> x = random_floats(m * k, 1), w = random_floats(n * k, 2),
@@ -83,14 +83,20 @@ void BM_LinearPacked(benchmark::State& state) {
   roformer::kernels::pack_weights(w.data(), n, k, aligned);
   for (auto _ : state) {
     table.pack_rows(x.data(), k, m, k, x_tiles);
-    table.linear_packed(x_tiles, aligned, bias.data(), roformer::kernels::Activation::kIdentity,
-                        y.data(), n, m, n, k, 0, roformer::kernels::packed_panels(n));
+    table.linear_packed(x_tiles, aligned, bias.data(), act, y.data(), n, m, n, k, 0,
+                        roformer::kernels::packed_panels(n));
     benchmark::DoNotOptimize(y.data());
   }
   report_rate(state, "flops", 2.0 * m * n * k, table.isa);
 }
 
+void BM_LinearPacked(benchmark::State& state) { run_linear_packed(state, Activation::kIdentity); }
 BENCHMARK(BM_LinearPacked)->ROFORMER_LINEAR_SHAPES;
+
+// The feed-forward's first product with GELU in the epilogue, against the BM_LinearPacked row of
+// the same shape: the difference is the epilogue's cost.
+void BM_LinearPackedGelu(benchmark::State& state) { run_linear_packed(state, Activation::kGelu); }
+BENCHMARK(BM_LinearPackedGelu)->ArgsProduct({{16, 128}, {3072}, {768}})->ArgNames({"m", "n", "k"});
 
 // args: rows, n. Reads x and residual, writes y: 12 bytes per element.
 void BM_LayerNorm(benchmark::State& state) {
