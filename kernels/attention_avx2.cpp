@@ -83,15 +83,16 @@ struct Ops {
     __m256 sum = _mm256_setzero_ps();
     size_t j = 0;
     for (; j + kLanes <= count; j += kLanes) {
-      const __m256 e = exp(_mm256_sub_ps(_mm256_load_ps(scores + j), m));
+      const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_load_ps(scores + j), m));
       _mm256_store_ps(scores + j, e);
       sum = _mm256_add_ps(sum, e);
     }
     const size_t remaining = count - j;
     if (remaining > 0) {
       const __m256i mask = tail_mask(remaining);
-      const __m256 e = _mm256_and_ps(exp(_mm256_sub_ps(_mm256_maskload_ps(scores + j, mask), m)),
-                                     _mm256_castsi256_ps(mask));
+      const __m256 e =
+          _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(_mm256_maskload_ps(scores + j, mask), m)),
+                        _mm256_castsi256_ps(mask));
       _mm256_maskstore_ps(scores + j, mask, e);
       sum = _mm256_add_ps(sum, e);
     }

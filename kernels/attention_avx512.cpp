@@ -94,8 +94,8 @@ struct Ops {
     __m512 sum = _mm512_setzero_ps();
     for (size_t j = 0; j < count; j += kLanes) {
       const __mmask16 mask = tail_mask(std::min(kLanes, count - j));
-      const __m512 e =
-          _mm512_maskz_mov_ps(mask, exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + j), m)));
+      const __m512 e = _mm512_maskz_mov_ps(
+          mask, exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, scores + j), m)));
       _mm512_mask_storeu_ps(scores + j, mask, e);
       sum = _mm512_add_ps(sum, e);
     }

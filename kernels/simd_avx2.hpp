@@ -90,11 +90,13 @@ inline __m256 exp(__m256 x) {
   return _mm256_blendv_ps(result, _mm256_set1_ps(__builtin_inff()), overflow);
 }
 
-// exp(x) for x in [ln(FLT_MIN), 0], where neither range check of exp is needed.
+// exp(x) for x <= 0 (a softmax's x - max): 0 below ln(FLT_MIN), NaN stays NaN. Without exp's
+// overflow handling.
 inline __m256 exp_nonpositive(__m256 x) {
+  const __m256 underflow = _mm256_cmp_ps(x, _mm256_set1_ps(math::kExpMin), _CMP_LT_OQ);
   __m256 n;
-  const __m256 exp_r = exp_reduced(x, &n);
-  return _mm256_mul_ps(exp_r, power_of_two(_mm256_cvtps_epi32(n)));
+  const __m256 exp_r = exp_reduced(_mm256_max_ps(_mm256_set1_ps(math::kExpMin), x), &n);
+  return _mm256_andnot_ps(underflow, _mm256_mul_ps(exp_r, power_of_two(_mm256_cvtps_epi32(n))));
 }
 
 inline __m256 abs(__m256 x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x); }
@@ -107,7 +109,10 @@ inline __m256 with_sign(__m256 magnitude, __m256 sign_of) {
 // Phi(-s), the standard normal tail, for s in [0, kNormalTailLimit]: relative error under 1e-7
 // (see math_constants.hpp).
 inline __m256 normal_tail(__m256 s) {
-  const __m256 gauss = exp_nonpositive(_mm256_mul_ps(_mm256_mul_ps(s, s), _mm256_set1_ps(-0.5f)));
+  // exp(-s^2 / 2) >= exp(-kNormalTailLimit^2 / 2) = 2e-7 needs no range handling.
+  __m256 n;
+  const __m256 exp_r = exp_reduced(_mm256_mul_ps(_mm256_mul_ps(s, s), _mm256_set1_ps(-0.5f)), &n);
+  const __m256 gauss = _mm256_mul_ps(exp_r, power_of_two(_mm256_cvtps_epi32(n)));
   return _mm256_mul_ps(gauss,
                        _mm256_div_ps(horner(s, math::kNormalTailP), horner(s, math::kNormalTailQ)));
 }

@@ -54,11 +54,13 @@ inline __m512 exp(__m512 x) {
   return _mm512_mask_mov_ps(result, overflow, _mm512_set1_ps(__builtin_inff()));
 }
 
-// exp(x) for x in [ln(FLT_MIN), 0], where neither range check of exp is needed.
+// exp(x) for x <= 0 (a softmax's x - max): 0 below ln(FLT_MIN), NaN stays NaN. Without exp's
+// overflow handling.
 inline __m512 exp_nonpositive(__m512 x) {
+  const __mmask16 underflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(math::kExpMin), _CMP_LT_OQ);
   __m512 n;
-  const __m512 exp_r = exp_reduced(x, &n);
-  return _mm512_scalef_ps(exp_r, n);
+  const __m512 exp_r = exp_reduced(_mm512_max_ps(_mm512_set1_ps(math::kExpMin), x), &n);
+  return _mm512_maskz_mov_ps(static_cast<__mmask16>(~underflow), _mm512_scalef_ps(exp_r, n));
 }
 
 inline __m512 abs(__m512 x) { return _mm512_abs_ps(x); }
@@ -71,7 +73,10 @@ inline __m512 with_sign(__m512 magnitude, __m512 sign_of) {
 // Phi(-s), the standard normal tail, for s in [0, kNormalTailLimit]: relative error under 1e-7
 // (see math_constants.hpp).
 inline __m512 normal_tail(__m512 s) {
-  const __m512 gauss = exp_nonpositive(_mm512_mul_ps(_mm512_mul_ps(s, s), _mm512_set1_ps(-0.5f)));
+  // exp(-s^2 / 2) >= exp(-kNormalTailLimit^2 / 2) = 2e-7 needs no range handling.
+  __m512 n;
+  const __m512 exp_r = exp_reduced(_mm512_mul_ps(_mm512_mul_ps(s, s), _mm512_set1_ps(-0.5f)), &n);
+  const __m512 gauss = _mm512_scalef_ps(exp_r, n);
   return _mm512_mul_ps(gauss,
                        _mm512_div_ps(horner(s, math::kNormalTailP), horner(s, math::kNormalTailQ)));
 }

@@ -33,13 +33,14 @@ void softmax(float* x, size_t n) {
   const __m256 m = _mm256_set1_ps(max);
   __m256 sum = _mm256_setzero_ps();
   for (size_t i = 0; i < full; i += kLanes) {
-    const __m256 e = exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
+    const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(x + i), m));
     _mm256_storeu_ps(x + i, e);
     sum = _mm256_add_ps(sum, e);
   }
   if (remaining > 0) {
-    const __m256 e = _mm256_and_ps(exp(_mm256_sub_ps(_mm256_maskload_ps(x + full, mask), m)),
-                                   _mm256_castsi256_ps(mask));
+    const __m256 e =
+        _mm256_and_ps(exp_nonpositive(_mm256_sub_ps(_mm256_maskload_ps(x + full, mask), m)),
+                      _mm256_castsi256_ps(mask));
     _mm256_maskstore_ps(x + full, mask, e);
     sum = _mm256_add_ps(sum, e);
   }

@@ -32,8 +32,8 @@ void softmax(float* x, size_t n) {
   for (size_t i = 0; i < n; i += kLanes) {
     const size_t remaining = n - i < kLanes ? n - i : kLanes;
     const __mmask16 mask = tail_mask(remaining);
-    const __m512 e =
-        _mm512_maskz_mov_ps(mask, exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + i), m)));
+    const __m512 e = _mm512_maskz_mov_ps(
+        mask, exp_nonpositive(_mm512_sub_ps(_mm512_maskz_loadu_ps(mask, x + i), m)));
     _mm512_mask_storeu_ps(x + i, mask, e);
     sum = _mm512_add_ps(sum, e);
   }
