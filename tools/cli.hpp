@@ -1,14 +1,14 @@
 // Pieces every `roformer` subcommand shares: registration, input conventions, output helpers.
 #pragma once
 
+#include <CLI/CLI.hpp>
+#include <chrono>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 namespace roformer::cli {
 
@@ -44,6 +44,7 @@ struct TextItem {
 };
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options);
+// Every input text at once (tools/text_reader.hpp reads them a chunk at a time).
 std::vector<TextItem> read_text_inputs(const TextInputOptions& options);
 
 // An input file opened for reading; a directory or an unreadable path throws naming it.
@@ -72,18 +73,26 @@ std::string default_jieba_dictionary();
 // One JSON object per line; invalid UTF-8 in strings is replaced, never fatal.
 std::string json_line(const nlohmann::json& value);
 
-// A progress bar on stderr, shown only when stderr is a terminal and the work is long.
+// A progress bar on stderr, shown only when stderr is a terminal and the work has lasted over a
+// second, redrawn at most ten times a second.
 class Progress {
  public:
-  Progress(size_t total, const char* what);
+  explicit Progress(const char* what);
   ~Progress();
-  void advance(size_t done);
+  // `fraction` of the work done (negative when unknown: only the count shows), `texts` so far.
+  void advance(double fraction, size_t texts);
+  // Ends the bar's line (before the warnings that follow it); advance() then draws nothing.
+  void finish();
 
  private:
-  size_t total_;
+  void draw() const;
+
   const char* what_;
   bool enabled_;
-  int last_percent_ = -1;
+  bool shown_ = false;
+  double fraction_ = 0.0;
+  size_t texts_ = 0;
+  std::chrono::steady_clock::time_point start_, last_shown_;
 };
 
 }  // namespace roformer::cli

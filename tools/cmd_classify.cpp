@@ -34,6 +34,23 @@ std::vector<float> softmax(const std::vector<float>& logits) {
   return probabilities;
 }
 
+// One line: the best label and its score, then every label's score (tsv or JSON).
+void print_scores(const ModelConfig& config, const std::vector<float>& logits,
+                  const std::string& format) {
+  auto scores = softmax(logits);
+  size_t best = std::max_element(scores.begin(), scores.end()) - scores.begin();
+  if (format == "tsv") {
+    std::string line = config.labels[best] + "\t" + std::to_string(scores[best]);
+    for (float score : scores) line += "\t" + std::to_string(score);
+    std::puts(line.c_str());
+    return;
+  }
+  nlohmann::json all = nlohmann::json::object();
+  for (size_t l = 0; l < scores.size(); ++l) all[config.labels[l]] = scores[l];
+  std::puts(json_line({{"label", config.labels[best]}, {"score", scores[best]}, {"scores", all}})
+                .c_str());
+}
+
 int run_classify(const ClassifyOptions& options) {
   auto model = Model::load(resolve_model_path(options.model));
   const ModelConfig& config = model->config();
@@ -41,29 +58,20 @@ int run_classify(const ClassifyOptions& options) {
     fail(ErrorCode::kBadInput, model->path(), " has a ", head_kind_name(config.head),
          " head; classify needs a sequence_classification model");
   }
-  auto items = read_text_inputs(options.input);
-  EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
-
-  Session session(model);
-  RunOptions run_options;
-  run_options.threads = options.threads;
-  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "classify");
-
-  for (size_t i = 0; i < items.size(); ++i) require_finite(outputs[i].logits, "text", i + 1);
-  for (size_t i = 0; i < items.size(); ++i) {
-    auto scores = softmax(outputs[i].logits);
-    size_t best = std::max_element(scores.begin(), scores.end()) - scores.begin();
-    if (options.format == "tsv") {
-      std::string line = config.labels[best] + "\t" + std::to_string(scores[best]);
-      for (float score : scores) line += "\t" + std::to_string(score);
-      std::puts(line.c_str());
-    } else {
-      nlohmann::json all = nlohmann::json::object();
-      for (size_t l = 0; l < scores.size(); ++l) all[config.labels[l]] = scores[l];
-      std::puts(json_line({{"label", config.labels[best]}, {"score", scores[best]}, {"scores", all}})
-                    .c_str());
-    }
-  }
+  ChunkedRun run;
+  run.what = "classify";
+  run.run_options.threads = options.threads;
+  run.batch_size = options.batch_size;
+  run.max_length = options.max_length;
+  run_text_chunks(options.input, model, run,
+                  [&](const std::vector<TextItem>& items, const EncodedBatch&,
+                      const std::vector<SequenceOutput>& outputs, size_t first) {
+                    for (size_t i = 0; i < items.size(); ++i) {
+                      require_finite(outputs[i].logits, "text", first + i + 1);
+                    }
+                    for (const auto& output : outputs)
+                      print_scores(config, output.logits, options.format);
+                  });
   return 0;
 }
 

@@ -48,17 +48,23 @@ void write_npy(const std::string& path, const std::vector<std::vector<float>>& r
 
 int run_embed(const EmbedOptions& options) {
   const std::string model_path = resolve_model_path(options.model);
-  if (!options.npy.empty()) require_output_not_an_input(options.npy, {model_path, options.input.file});
+  if (!options.npy.empty())
+    require_output_not_an_input(options.npy, {model_path, options.input.file});
   auto model = Model::load(model_path);
-  auto items = read_text_inputs(options.input);
-  auto embeddings = embed_texts(model, items, options.embedding);
   if (!options.npy.empty()) {
-    write_npy(options.npy, embeddings, static_cast<size_t>(model->config().hidden_size));
+    // The .npy header states the row count, so the matrix is written once every row is known.
+    std::vector<std::vector<float>> rows;
+    embed_text_chunks(options.input, model, options.embedding, [&](auto& embeddings) {
+      for (auto& embedding : embeddings) rows.push_back(std::move(embedding));
+    });
+    write_npy(options.npy, rows, static_cast<size_t>(model->config().hidden_size));
     return 0;
   }
-  for (const auto& embedding : embeddings) {
-    std::puts(json_line({{"embedding", embedding}}).c_str());
-  }
+  embed_text_chunks(options.input, model, options.embedding, [](auto& embeddings) {
+    for (const auto& embedding : embeddings) {
+      std::puts(json_line({{"embedding", embedding}}).c_str());
+    }
+  });
   return 0;
 }
 
@@ -67,8 +73,9 @@ int run_embed(const EmbedOptions& options) {
 Command add_embed(CLI::App& parent) {
   auto options = std::make_shared<EmbedOptions>();
   auto* command = parent.add_subcommand(
-      "embed", "Sentence embeddings; one JSON object {embedding: [...]} per text, or a "
-               "[texts, hidden] float32 matrix with --npy");
+      "embed",
+      "Sentence embeddings; one JSON object {embedding: [...]} per text, or a "
+      "[texts, hidden] float32 matrix with --npy");
   add_text_input_options(*command, options->input);
   add_model_option(*command, options->model, /*required=*/false);
   command->add_option("--npy", options->npy, "Write the embeddings to this .npy file instead")

@@ -19,47 +19,55 @@ struct FillMaskOptions {
   int max_length = 0;
 };
 
+// One line: each [MASK]'s position, offsets and best candidates.
+void print_fills(const Tokenizer& tokenizer, const Encoding& encoding,
+                 const std::vector<heads::MaskFill>& fills) {
+  nlohmann::json masks = nlohmann::json::array();
+  for (const auto& fill : fills) {
+    nlohmann::json predictions = nlohmann::json::array();
+    for (const auto& candidate : fill.candidates) {
+      predictions.push_back({{"token", tokenizer.token(candidate.id)},
+                             {"id", candidate.id},
+                             {"score", candidate.score}});
+    }
+    const auto [start, end] = encoding.offsets[fill.position];
+    masks.push_back(
+        {{"position", fill.position}, {"offsets", {start, end}}, {"predictions", predictions}});
+  }
+  std::puts(json_line({{"masks", masks}}).c_str());
+}
+
 int run_fill_mask(const FillMaskOptions& options) {
   auto model = Model::load(resolve_model_path(options.model));
   require_head(*model, HeadKind::kMaskedLm, "fill-mask");
   const auto mask_id = model->tokenizer().id_of("[MASK]");
   if (!mask_id) fail(ErrorCode::kBadModel, model->path(), ": the vocabulary has no [MASK] token");
-  auto items = read_text_inputs(options.input);
-  EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
-
-  Session session(model);
-  RunOptions run_options;
-  run_options.threads = options.threads;
-  run_options.pooler = false;
-  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "fill-mask");
-  for (size_t i = 0; i < items.size(); ++i) {
-    require_finite(outputs[i].prediction_scores, "text", i + 1);
-  }
-
   const size_t vocab = model->config().vocab_size;
-  size_t without_mask = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    const Encoding& encoding = encoded.encodings[i];
-    auto fills = heads::fill_masks(encoding.input_ids, outputs[i].prediction_scores, vocab,
-                                   *mask_id, static_cast<size_t>(options.top_k));
-    if (fills.empty()) ++without_mask;
-    nlohmann::json masks = nlohmann::json::array();
-    for (const auto& fill : fills) {
-      nlohmann::json predictions = nlohmann::json::array();
-      for (const auto& candidate : fill.candidates) {
-        predictions.push_back({{"token", model->tokenizer().token(candidate.id)},
-                               {"id", candidate.id},
-                               {"score", candidate.score}});
-      }
-      const auto [start, end] = encoding.offsets[fill.position];
-      masks.push_back({{"position", fill.position},
-                       {"offsets", {start, end}},
-                       {"predictions", predictions}});
-    }
-    std::puts(json_line({{"masks", masks}}).c_str());
-  }
+  const size_t top_k = static_cast<size_t>(options.top_k);
+  size_t texts = 0, without_mask = 0;
+  ChunkedRun run;
+  run.what = "fill-mask";
+  run.run_options.threads = options.threads;
+  run.run_options.pooler = false;
+  run.batch_size = options.batch_size;
+  run.max_length = options.max_length;
+  run_text_chunks(options.input, model, run,
+                  [&](const std::vector<TextItem>& items, const EncodedBatch& encoded,
+                      const std::vector<SequenceOutput>& outputs, size_t first) {
+                    for (size_t i = 0; i < items.size(); ++i) {
+                      require_finite(outputs[i].prediction_scores, "text", first + i + 1);
+                    }
+                    for (size_t i = 0; i < items.size(); ++i) {
+                      const Encoding& encoding = encoded.encodings[i];
+                      auto fills = heads::fill_masks(
+                          encoding.input_ids, outputs[i].prediction_scores, vocab, *mask_id, top_k);
+                      if (fills.empty()) ++without_mask;
+                      print_fills(model->tokenizer(), encoding, fills);
+                    }
+                    texts += items.size();
+                  });
   if (without_mask > 0) {
-    log_at(LogLevel::kWarning, without_mask, " of ", items.size(), " texts hold no [MASK]");
+    log_at(LogLevel::kWarning, without_mask, " of ", texts, " texts hold no [MASK]");
   }
   return 0;
 }
@@ -68,13 +76,15 @@ int run_fill_mask(const FillMaskOptions& options) {
 
 Command add_fill_mask(CLI::App& parent) {
   auto options = std::make_shared<FillMaskOptions>();
-  auto* command = parent.add_subcommand(
-      "fill-mask", "Predict each [MASK] with a masked-LM model; one JSON object per text: "
-                   "{masks: [{position, offsets, predictions: [{token, id, score}]}]}");
+  auto* command =
+      parent.add_subcommand("fill-mask",
+                            "Predict each [MASK] with a masked-LM model; one JSON object per text: "
+                            "{masks: [{position, offsets, predictions: [{token, id, score}]}]}");
   add_text_input_options(*command, options->input);
   add_model_option(*command, options->model, /*required=*/false);
   command->add_option("-k,--top-k", options->top_k, "Tokens to report per [MASK]")
-      ->check(whole_number())->check(CLI::Range(1, 1 << 20))
+      ->check(whole_number())
+      ->check(CLI::Range(1, 1 << 20))
       ->default_str("5");
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
   return {command, [options] { return run_fill_mask(*options); }};

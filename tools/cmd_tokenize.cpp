@@ -4,6 +4,7 @@
 #include "model/model.hpp"
 #include "tools/cli.hpp"
 #include "tools/encode_batch.hpp"
+#include "tools/text_reader.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -16,21 +17,30 @@ struct TokenizeOptions {
   int max_length = 0;
 };
 
+// One line: the tokens, their ids and type ids, and each token's [start, end) in the text.
+void print_tokens(const Encoding& encoding) {
+  nlohmann::json offsets = nlohmann::json::array();
+  for (const auto& [start, end] : encoding.offsets) {
+    offsets.push_back(start < 0 ? nlohmann::json(nullptr) : nlohmann::json::array({start, end}));
+  }
+  std::puts(json_line({{"tokens", encoding.tokens},
+                       {"input_ids", encoding.input_ids},
+                       {"token_type_ids", encoding.token_type_ids},
+                       {"offsets", offsets}})
+                .c_str());
+}
+
 int run_tokenize(const TokenizeOptions& options) {
   auto model = Model::load(resolve_model_path(options.model));
-  auto items = read_text_inputs(options.input);
-  EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
-  for (const auto& encoding : encoded.encodings) {
-    nlohmann::json offsets = nlohmann::json::array();
-    for (const auto& [start, end] : encoding.offsets) {
-      offsets.push_back(start < 0 ? nlohmann::json(nullptr) : nlohmann::json::array({start, end}));
-    }
-    std::puts(json_line({{"tokens", encoding.tokens},
-                         {"input_ids", encoding.input_ids},
-                         {"token_type_ids", encoding.token_type_ids},
-                         {"offsets", offsets}})
-                  .c_str());
+  TextReader reader(options.input);
+  TextEncoder encoder(*model, options.max_length, options.threads);
+  size_t first = 0;
+  for (auto items = reader.next(kTextsPerChunk); !items.empty();
+       items = reader.next(kTextsPerChunk)) {
+    for (const auto& encoding : encoder.encode(items, first).encodings) print_tokens(encoding);
+    first += items.size();
   }
+  encoder.finish();
   return 0;
 }
 

@@ -12,15 +12,19 @@ namespace roformer::cli {
 
 void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_length) {
   command.add_option("-t,--threads", threads, "Threads for tokenization and inference")
-      ->check(whole_number())->check(CLI::Range(1, 1024))
+      ->check(whole_number())
+      ->check(CLI::Range(1, 1024))
       ->default_str("1");
   command.add_option("--batch-size", batch_size, "Texts per forward pass")
-      ->check(whole_number())->check(CLI::Range(1, 65536))
+      ->check(whole_number())
+      ->check(CLI::Range(1, 65536))
       ->default_str("32");
-  command.add_option("--max-length", max_length,
-                     "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
-                     "model_max_length, else max_position_embeddings)")
-      ->check(whole_number())->check(CLI::Range(2, 1 << 20));
+  command
+      .add_option("--max-length", max_length,
+                  "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
+                  "model_max_length, else max_position_embeddings)")
+      ->check(whole_number())
+      ->check(CLI::Range(2, 1 << 20));
 }
 
 size_t effective_max_length(const Model& model, int requested) {
@@ -33,47 +37,65 @@ size_t effective_max_length(const Model& model, int requested) {
   return static_cast<size_t>(requested);
 }
 
-EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
-                          int threads) {
-  const size_t limit = effective_max_length(model, max_length);
+TextEncoder::TextEncoder(const Model& model, int max_length, int threads)
+    : model_(model), limit_(effective_max_length(model, max_length)), threads_(threads) {}
+
+EncodedBatch TextEncoder::encode(const std::vector<TextItem>& items, size_t first) {
   for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].pair && limit < 3) {
-      fail(ErrorCode::kInvalidArgument, "--max-length ", limit, " leaves no room for the text pair "
-           "of input ", i + 1, ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
+    if (items[i].pair && limit_ < 3) {
+      fail(ErrorCode::kInvalidArgument, "--max-length ", limit_,
+           " leaves no room for the text pair "
+           "of input ",
+           first + i + 1, ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
     }
   }
   EncodedBatch out;
   out.encodings.resize(items.size());
   out.sequences.resize(items.size());
-  parallel_chunks(items.size(), threads, [&](size_t begin, size_t end) {
+  parallel_chunks(items.size(), threads_, [&](size_t begin, size_t end) {
     for (size_t i = begin; i < end; ++i) {
       const auto& item = items[i];
-      Encoding encoding = item.pair ? model.tokenizer().encode(item.text, *item.pair, limit)
-                                    : model.tokenizer().encode(item.text, std::nullopt, limit);
+      Encoding encoding = item.pair ? model_.tokenizer().encode(item.text, *item.pair, limit_)
+                                    : model_.tokenizer().encode(item.text, std::nullopt, limit_);
       out.sequences[i].input_ids = encoding.input_ids;
       out.sequences[i].token_type_ids = encoding.token_type_ids;
       out.encodings[i] = std::move(encoding);
     }
   });
   for (const auto& encoding : out.encodings) out.truncated += encoding.truncated ? 1 : 0;
-  size_t invalid_utf8 = 0;
   for (const auto& item : items) {
-    const bool valid = tok::is_valid_utf8(item.text) && (!item.pair || tok::is_valid_utf8(*item.pair));
-    invalid_utf8 += valid ? 0 : 1;
+    const bool valid =
+        tok::is_valid_utf8(item.text) && (!item.pair || tok::is_valid_utf8(*item.pair));
+    invalid_utf8_ += valid ? 0 : 1;
   }
-  if (invalid_utf8 > 0) {
-    // The tokenizer turns each ill-formed sequence into U+FFFD, which BERT's cleanup drops.
-    log_at(LogLevel::kWarning, invalid_utf8, " of ", items.size(), " texts hold invalid UTF-8; "
-           "each bad byte sequence was replaced by U+FFFD and dropped");
-  }
-  if (out.truncated > 0) {
-    log_at(LogLevel::kWarning, out.truncated, " of ", items.size(), " texts were longer than ",
-           limit, " tokens and were truncated (--max-length to change)");
-  }
+  texts_ += items.size();
+  truncated_ += out.truncated;
   return out;
 }
 
-std::vector<std::vector<size_t>> length_sorted_batches(const EncodedBatch& encoded, int batch_size) {
+void TextEncoder::finish() const {
+  if (invalid_utf8_ > 0) {
+    // The tokenizer turns each ill-formed sequence into U+FFFD, which BERT's cleanup drops.
+    log_at(LogLevel::kWarning, invalid_utf8_, " of ", texts_,
+           " texts hold invalid UTF-8; "
+           "each bad byte sequence was replaced by U+FFFD and dropped");
+  }
+  if (truncated_ > 0) {
+    log_at(LogLevel::kWarning, truncated_, " of ", texts_, " texts were longer than ", limit_,
+           " tokens and were truncated (--max-length to change)");
+  }
+}
+
+EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
+                          int threads) {
+  TextEncoder encoder(model, max_length, threads);
+  EncodedBatch encoded = encoder.encode(items, 0);
+  encoder.finish();
+  return encoded;
+}
+
+std::vector<std::vector<size_t>> length_sorted_batches(const EncodedBatch& encoded,
+                                                       int batch_size) {
   std::vector<size_t> order(encoded.sequences.size());
   std::iota(order.begin(), order.end(), size_t{0});
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
@@ -82,7 +104,8 @@ std::vector<std::vector<size_t>> length_sorted_batches(const EncodedBatch& encod
   std::vector<std::vector<size_t>> batches;
   const size_t size = static_cast<size_t>(std::max(batch_size, 1));
   for (size_t begin = 0; begin < order.size(); begin += size) {
-    batches.emplace_back(order.begin() + begin, order.begin() + std::min(order.size(), begin + size));
+    batches.emplace_back(order.begin() + begin,
+                         order.begin() + std::min(order.size(), begin + size));
   }
   return batches;
 }

@@ -18,8 +18,24 @@ struct EncodedBatch {
 // --threads, --batch-size and --max-length.
 void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_length);
 
-// The length texts are truncated to: --max-length when given (warning when it exceeds the trained
-// length), else the model's default. Prints one warning when any text was truncated.
+// Texts -> ids a chunk at a time with one length limit: --max-length when given (warning once
+// when it exceeds the trained length), else the model's default. finish() logs, once for the
+// whole input, how many texts were truncated or held invalid UTF-8.
+class TextEncoder {
+ public:
+  TextEncoder(const Model& model, int max_length, int threads);
+  // `first`: the input number (from 0) of items[0], for messages.
+  EncodedBatch encode(const std::vector<TextItem>& items, size_t first);
+  void finish() const;
+
+ private:
+  const Model& model_;
+  size_t limit_;
+  int threads_;
+  size_t texts_ = 0, truncated_ = 0, invalid_utf8_ = 0;
+};
+
+// Every text of `items` through one TextEncoder, its warnings logged.
 EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
                           int threads);
 size_t effective_max_length(const Model& model, int requested);

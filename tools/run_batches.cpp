@@ -6,34 +6,63 @@
 #include "engine/cpu_features.hpp"
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "tools/text_reader.hpp"
 
 namespace roformer::cli {
 
 std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encoded, int batch_size,
-                                           const RunOptions& options, const char* what) {
+                                           const RunOptions& options, const char* what,
+                                           const std::function<void(size_t)>& batch_done) {
   std::vector<SequenceOutput> outputs(encoded.sequences.size());
   const auto batches = length_sorted_batches(encoded, batch_size);
-  log_run_setup(what, options.threads);
   if (!batches.empty()) {
     // Batches are sorted longest first, so the first is the largest shape.
     log_at(LogLevel::kInfo, what, ": ", outputs.size(), " texts in ", batches.size(),
            batches.size() == 1 ? " batch" : " batches", "; largest ", batches.front().size(), " x ",
            encoded.sequences[batches.front().front()].input_ids.size(), " tokens");
   }
-  Progress progress(outputs.size(), what);
   size_t done = 0;
   for (size_t b = 0; b < batches.size(); ++b) {
     const auto& group = batches[b];
     std::vector<SequenceInput> batch;
     for (size_t index : group) batch.push_back(std::move(encoded.sequences[index]));
-    log_at(LogLevel::kDebug, what, ": batch ", b + 1, " of ", batches.size(), ": ", batch.size(),
-           " x ", batch.front().input_ids.size(), " tokens");
     auto results = session.run(batch, options);
     for (size_t i = 0; i < group.size(); ++i) outputs[group[i]] = std::move(results[i]);
     done += group.size();
-    progress.advance(done);
+    if (batch_done) batch_done(done);
   }
   return outputs;
+}
+
+void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const Model>& model,
+                     const ChunkedRun& run, const ChunkOutput& output) {
+  TextReader reader(input);
+  TextEncoder encoder(*model, run.max_length, run.run_options.threads);
+  Session session(model);
+  log_run_setup(run.what, run.run_options.threads);
+  Progress progress(run.what);
+  const size_t chunk_size = std::max(kTextsPerChunk, static_cast<size_t>(run.batch_size));
+  size_t first = 0;
+  double read_before = 0.0;  // the share of the input read before this chunk
+  for (auto items = reader.next(chunk_size); !items.empty(); items = reader.next(chunk_size)) {
+    if (run.check) run.check(items, first);
+    EncodedBatch encoded = encoder.encode(items, first);
+    // The bar moves through the chunk's share of the input as its batches finish.
+    const double read_after = reader.fraction_read();
+    auto batch_done = [&](size_t done) {
+      const double share = double(done) / double(items.size());
+      progress.advance(read_after < 0.0 ? -1.0 : read_before + (read_after - read_before) * share,
+                       first + done);
+    };
+    auto outputs =
+        run_in_batches(session, encoded, run.batch_size, run.run_options, run.what, batch_done);
+    output(items, encoded, outputs, first);
+    first += items.size();
+    read_before = read_after;
+  }
+  progress.finish();
+  encoder.finish();
+  log_at(LogLevel::kInfo, run.what, ": ", first, first == 1 ? " text" : " texts");
 }
 
 void log_run_setup(const char* what, int threads) {

@@ -1,0 +1,115 @@
+// Long inputs stream through the subcommands a chunk of 4096 texts at a time
+// (tools/text_reader.hpp): the output is the one a single chunk gives, in input order; an error in
+// a later chunk comes after the earlier chunks' output and counts inputs from the start; warnings
+// are counted once.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "cli_runner.hpp"
+
+namespace roformer::test {
+namespace {
+
+constexpr size_t kChunk = 4096;  // kTextsPerChunk in tools/text_reader.hpp
+constexpr size_t kTexts = kChunk + 7;
+
+// Texts of 1 to 40 fixture characters (the fixtures' vocabularies hold CJK characters one per id),
+// so that the length-sorted batches of each chunk differ from one chunk to the other.
+std::vector<std::string> varied_texts(size_t count) {
+  const std::vector<std::string> characters = {"一", "二", "三", "四", "五", "六", "七", "八"};
+  std::vector<std::string> texts;
+  for (size_t i = 0; i < count; ++i) {
+    std::string text;
+    for (size_t c = 0; c < 1 + (i * 7919) % 40; ++c)
+      text += characters[(i + c) % characters.size()];
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+std::string write_lines(const std::string& name, const std::vector<std::string>& lines) {
+  const std::string path = (cli_scratch_dir() / name).string();
+  std::ofstream out(path, std::ios::binary);
+  for (const auto& line : lines) out << line << "\n";
+  return path;
+}
+
+TEST(CliStreaming, ClassifyAcrossChunksGivesTheOneChunkOutputInInputOrder) {
+  const std::string model = converted_fixture_model("v1_seqcls");
+  const std::string file = write_lines("varied.txt", varied_texts(kTexts));
+  const CliResult chunked = run_cli({"classify", "--model", model, "--file", file});
+  ASSERT_EQ(chunked.exit_code, 0) << chunked.err;
+  // A batch as large as the input makes the whole input one chunk.
+  const CliResult whole = run_cli(
+      {"classify", "--model", model, "--file", file, "--batch-size", std::to_string(kTexts)});
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  const auto chunked_lines = json_lines(chunked.out), whole_lines = json_lines(whole.out);
+  ASSERT_EQ(chunked_lines.size(), kTexts);
+  ASSERT_EQ(whole_lines.size(), kTexts);
+  for (size_t i = 0; i < kTexts; ++i) {
+    EXPECT_EQ(chunked_lines[i]["label"], whole_lines[i]["label"]) << "text " << i + 1;
+    // Bit for bit on AVX2 and AVX-512; the scalar path's OpenBLAS is exact to rounding only.
+    EXPECT_NEAR(chunked_lines[i]["score"].get<double>(), whole_lines[i]["score"].get<double>(),
+                1e-5)
+        << "text " << i + 1;
+  }
+}
+
+TEST(CliStreaming, AnErrorInALaterChunkFollowsTheEarlierOutputAndCountsFromTheStart) {
+  std::vector<std::string> lines;
+  for (const auto& text : varied_texts(kTexts)) lines.push_back("{\"text\": \"" + text + "\"}");
+  const size_t bad = kChunk + 3;  // the third text of the second chunk, counted from 1
+  lines[bad - 1] = "{\"text\": \"一\", \"text_pair\": \"二\"}";
+  const std::string file = write_lines("pair_in_second_chunk.jsonl", lines);
+
+  const CliResult result =
+      run_cli({"tag", "--model", converted_fixture_model("v1_tokcls_rotary_value"), "--jsonl",
+               "--file", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "roformer: error: tag takes single texts, but input " +
+                            std::to_string(bad) + " has a \"text_pair\"\n");
+  EXPECT_EQ(json_lines(result.out).size(), kChunk);  // the first chunk, already written
+}
+
+TEST(CliStreaming, InvalidJsonInALaterChunkNamesItsLine) {
+  std::vector<std::string> lines(kTexts, "{\"text\": \"一\"}");
+  lines[kTexts - 1] = "{\"text\": ";
+  const std::string file = write_lines("bad_json_at_end.jsonl", lines);
+  const CliResult result = run_cli({"tokenize", "--jsonl", "--file", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(file + " line " + std::to_string(kTexts) + ": invalid JSON"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(json_lines(result.out).size(), kChunk);
+}
+
+TEST(CliStreaming, WarningsCountTheWholeInputOnce) {
+  std::vector<std::string> lines(kTexts, "{\"text\": \"一二三四\"}");
+  lines[10] = "";
+  lines[kChunk + 1] = "  ";
+  const std::string file = write_lines("long_with_blanks.jsonl", lines);
+  const CliResult result = run_cli({"tokenize", "--jsonl", "--file", file, "--max-length", "3"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_lines(result.out).size(), kTexts - 2);
+  EXPECT_EQ(result.err, "roformer: warning: skipped 2 blank lines of " + file +
+                            " (JSON lines: no output for them)\nroformer: warning: " +
+                            std::to_string(kTexts - 2) + " of " + std::to_string(kTexts - 2) +
+                            " texts were longer than 3 tokens and were truncated (--max-length to "
+                            "change)\n");
+}
+
+TEST(CliStreaming, EmbedNpyHoldsEveryChunksRows) {
+  const std::string file = write_lines("varied_for_npy.txt", varied_texts(kTexts));
+  const std::string npy = (cli_scratch_dir() / "streamed.npy").string();
+  const CliResult result = run_cli(
+      {"embed", "--model", converted_fixture_model("v1_pooler_sim"), "--file", file, "--npy", npy});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string header = read_text_file(npy).substr(0, 128);
+  EXPECT_NE(header.find("'shape': (" + std::to_string(kTexts) + ", "), std::string::npos) << header;
+}
+
+}  // namespace
+}  // namespace roformer::test

@@ -1,0 +1,146 @@
+#include "tools/text_reader.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "engine/error.hpp"
+#include "engine/log.hpp"
+#include "model/tokenizer/utf8.hpp"
+
+namespace roformer::cli {
+
+TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) {
+  if (!options.texts.empty()) {
+    if (!options.file.empty()) {
+      fail(ErrorCode::kInvalidArgument, "give texts as arguments or --file, not both");
+    }
+    source_ = "argument";
+    if (!jsonl_) {
+      arguments_ = options.texts;
+      return;
+    }
+    std::string joined;
+    for (const auto& text : options.texts) joined += text + "\n";
+    size_ = static_cast<double>(joined.size());
+    joined_arguments_.str(joined);
+    in_ = &joined_arguments_;
+    return;
+  }
+  if (!options.file.empty() && options.file != "-") {
+    file_ = open_input_file(options.file);
+    std::error_code error;
+    const auto bytes = std::filesystem::file_size(options.file, error);
+    if (!error) size_ = static_cast<double>(bytes);
+    source_ = options.file;
+    in_ = &file_;
+    return;
+  }
+  if (options.file.empty() && isatty(STDIN_FILENO)) {
+    fail(ErrorCode::kInvalidArgument,
+         "no input: pass texts as arguments, --file FILE, or pipe text on stdin");
+  }
+  require_stdin_readable();
+  source_ = "stdin";
+  in_ = &std::cin;
+}
+
+std::vector<TextItem> TextReader::next(size_t count) {
+  std::vector<TextItem> items;
+  TextItem item;
+  while (items.size() < count && !finished_) {
+    if (read_item(item)) {
+      items.push_back(std::move(item));
+    } else {
+      finish();
+    }
+  }
+  texts_read_ += items.size();
+  return items;
+}
+
+double TextReader::fraction_read() {
+  if (in_ == nullptr) {
+    return arguments_.empty() ? 1.0 : double(next_argument_) / double(arguments_.size());
+  }
+  if (finished_) return 1.0;
+  if (size_ <= 0.0) return -1.0;
+  const auto position = in_->tellg();
+  return position < 0 ? -1.0 : std::min(1.0, static_cast<double>(position) / size_);
+}
+
+// The next text, skipping blank JSON lines; false at the end of the input.
+bool TextReader::read_item(TextItem& item) {
+  if (in_ == nullptr) {
+    if (next_argument_ == arguments_.size()) return false;
+    item = {arguments_[next_argument_++], std::nullopt};
+    return true;
+  }
+  std::string line;
+  while (std::getline(*in_, line)) {
+    ++line_number_;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!jsonl_) {
+      item = {std::move(line), std::nullopt};
+      return true;
+    }
+    // A JSON parser refuses ill-formed UTF-8; replaced first, as it is in plain text lines.
+    if (!tok::is_valid_utf8(line)) {
+      line = tok::with_replacement_characters(line);
+      ++invalid_utf8_lines_;
+    }
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      ++blank_lines_;
+      continue;
+    }
+    nlohmann::json object;
+    try {
+      object = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::parse_error& e) {
+      fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (", e.what(),
+           ")");
+    }
+    if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
+      fail(ErrorCode::kBadInput, source_, " line ", line_number_,
+           ": expected an object with a string \"text\" field");
+    }
+    item = {object["text"].get<std::string>(), std::nullopt};
+    if (object.contains("text_pair") && !object["text_pair"].is_null()) {
+      if (!object["text_pair"].is_string()) {
+        fail(ErrorCode::kBadInput, source_, " line ", line_number_,
+             ": \"text_pair\" must be a string");
+      }
+      item.pair = object["text_pair"].get<std::string>();
+    }
+    return true;
+  }
+  return false;
+}
+
+void TextReader::finish() {
+  finished_ = true;
+  if (in_ != nullptr) require_read_to_end(*in_, source_);
+  if (invalid_utf8_lines_ > 0) {
+    log_at(LogLevel::kWarning, source_, ": ", invalid_utf8_lines_,
+           invalid_utf8_lines_ == 1 ? " line holds" : " lines hold",
+           " invalid UTF-8; each bad byte sequence was replaced by U+FFFD and dropped");
+  }
+  if (blank_lines_ > 0) {
+    log_at(LogLevel::kWarning, "skipped ", blank_lines_,
+           blank_lines_ == 1 ? " blank line" : " blank lines", " of ", source_,
+           " (JSON lines: no output for them)");
+  }
+}
+
+std::vector<TextItem> read_text_inputs(const TextInputOptions& options) {
+  TextReader reader(options);
+  std::vector<TextItem> items;
+  for (auto chunk = reader.next(kTextsPerChunk); !chunk.empty();
+       chunk = reader.next(kTextsPerChunk)) {
+    for (auto& item : chunk) items.push_back(std::move(item));
+  }
+  return items;
+}
+
+}  // namespace roformer::cli
