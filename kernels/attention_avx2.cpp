@@ -1,11 +1,13 @@
 // attention: q, k, v: [seq, head_dim] rows ld_qkv apart; out: [seq, head_dim] rows ld_out apart;
 // cos, sin: [seq, head_dim / 2]; key_mask: [seq]; scratch: attention_scratch_floats(seq, head_dim).
 // The query-tiled attention of kernels/attention_tiled.hpp with 8-lane vectors: keys transposed in
-// groups of 8. With 8 queries both loops hold 8 accumulators, one vector load and one broadcast:
-// 10 of the 16 ymm registers, and 8 independent FMA chains, enough to cover the FMA latency.
+// groups of 8. Both loops work on blocks of 4 of the tile's 8 queries by two vectors (16 keys, or
+// 16 output columns): 8 accumulators, two vector loads and a broadcast of the 16 ymm registers,
+// 8 independent FMA chains, and 6 loads for 8 multiply-adds (9 with one vector of 8 queries).
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <type_traits>
 
 #include "kernels/attention_tiled.hpp"
 #include "kernels/kernel_variants.hpp"
@@ -29,20 +31,17 @@ struct Ops {
   template <size_t Q>
   static void tile_scores(const float* queries, const float* groups, size_t group_count,
                           size_t head_dim, size_t padded, float* scores) {
-    for (size_t g = 0; g < group_count; ++g) {
-      const float* group = groups + g * padded * kGroup;
-      __m256 acc[Q];
-      for (size_t q = 0; q < Q; ++q) acc[q] = _mm256_setzero_ps();
-      for (size_t d = 0; d < head_dim; ++d) {
-        const __m256 key = _mm256_load_ps(group + d * kGroup);
-        for (size_t q = 0; q < Q; ++q) {
-          acc[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(queries + q * padded + d), key, acc[q]);
-        }
+    for_query_blocks<Q>([&](auto block, size_t first) {
+      size_t g = 0;
+      for (; g + 2 <= group_count; g += 2) {
+        scores_block<block, 2>(queries + first * padded, groups + g * padded * kGroup, head_dim,
+                               padded, scores + first * kAttentionKeyBlock + g * kGroup);
       }
-      for (size_t q = 0; q < Q; ++q) {
-        _mm256_store_ps(scores + q * kAttentionKeyBlock + g * kGroup, acc[q]);
+      if (g < group_count) {
+        scores_block<block, 1>(queries + first * padded, groups + g * padded * kGroup, head_dim,
+                               padded, scores + first * kAttentionKeyBlock + g * kGroup);
       }
-    }
+    });
   }
 
   // acc[q] += sum_j p[q][j] * values[j] for j < count; acc: [Q, padded], p: [Q,
@@ -50,16 +49,70 @@ struct Ops {
   template <size_t Q>
   static void tile_values(const float* p, const float* values, size_t count, size_t padded,
                           float* acc) {
-    for (size_t c = 0; c < padded; c += kLanes) {
-      __m256 a[Q];
-      for (size_t q = 0; q < Q; ++q) a[q] = _mm256_load_ps(acc + q * padded + c);
-      for (size_t j = 0; j < count; ++j) {
-        const __m256 value = _mm256_load_ps(values + j * padded + c);
-        for (size_t q = 0; q < Q; ++q) {
-          a[q] = _mm256_fmadd_ps(_mm256_broadcast_ss(p + q * kAttentionKeyBlock + j), value, a[q]);
-        }
+    for_query_blocks<Q>([&](auto block, size_t first) {
+      // padded is a multiple of 16: two vectors of output columns at a time.
+      for (size_t c = 0; c < padded; c += 2 * kLanes) {
+        values_block<block>(p + first * kAttentionKeyBlock, values + c, count, padded,
+                            acc + first * padded + c);
       }
-      for (size_t q = 0; q < Q; ++q) _mm256_store_ps(acc + q * padded + c, a[q]);
+    });
+  }
+
+  // Calls f(std::integral_constant<size_t, B>, first) for blocks of B <= kQueryBlock queries
+  // covering [0, Q): each block's accumulators for two vectors of keys or values fit in registers
+  // (2 B of the 16 ymm, two loads and a broadcast), so every load serves more multiply-adds.
+  static constexpr size_t kQueryBlock = 4;
+  template <size_t Q, size_t First = 0, class F>
+  static void for_query_blocks(F&& f) {
+    if constexpr (First < Q) {
+      constexpr size_t kBlock = Q - First < kQueryBlock ? Q - First : kQueryBlock;
+      f(std::integral_constant<size_t, kBlock>{}, First);
+      for_query_blocks<Q, First + kBlock>(f);
+    }
+  }
+
+  // scores[q][v * 8 + lane] for B queries and G <= 2 groups (one vector each).
+  template <size_t B, size_t G>
+  static void scores_block(const float* queries, const float* groups, size_t head_dim,
+                           size_t padded, float* scores) {
+    __m256 acc[B][G];
+    for (size_t q = 0; q < B; ++q) {
+      for (size_t v = 0; v < G; ++v) acc[q][v] = _mm256_setzero_ps();
+    }
+    for (size_t d = 0; d < head_dim; ++d) {
+      __m256 key[G];
+      for (size_t v = 0; v < G; ++v)
+        key[v] = _mm256_load_ps(groups + v * padded * kGroup + d * kGroup);
+      for (size_t q = 0; q < B; ++q) {
+        const __m256 query = _mm256_broadcast_ss(queries + q * padded + d);
+        for (size_t v = 0; v < G; ++v) acc[q][v] = _mm256_fmadd_ps(query, key[v], acc[q][v]);
+      }
+    }
+    for (size_t q = 0; q < B; ++q) {
+      for (size_t v = 0; v < G; ++v) {
+        _mm256_store_ps(scores + q * kAttentionKeyBlock + v * kGroup, acc[q][v]);
+      }
+    }
+  }
+
+  // acc[q][0..16) += sum_j p[q][j] * values[j][0..16) for B queries.
+  template <size_t B>
+  static void values_block(const float* p, const float* values, size_t count, size_t padded,
+                           float* acc) {
+    __m256 a[B][2];
+    for (size_t q = 0; q < B; ++q) {
+      for (size_t v = 0; v < 2; ++v) a[q][v] = _mm256_load_ps(acc + q * padded + v * kLanes);
+    }
+    for (size_t j = 0; j < count; ++j) {
+      const __m256 value[2] = {_mm256_load_ps(values + j * padded),
+                               _mm256_load_ps(values + j * padded + kLanes)};
+      for (size_t q = 0; q < B; ++q) {
+        const __m256 weight = _mm256_broadcast_ss(p + q * kAttentionKeyBlock + j);
+        for (size_t v = 0; v < 2; ++v) a[q][v] = _mm256_fmadd_ps(weight, value[v], a[q][v]);
+      }
+    }
+    for (size_t q = 0; q < B; ++q) {
+      for (size_t v = 0; v < 2; ++v) _mm256_store_ps(acc + q * padded + v * kLanes, a[q][v]);
     }
   }
 
