@@ -1,14 +1,15 @@
 // Pieces every `roformer` subcommand shares: registration, input conventions, output helpers.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace roformer::cli {
 

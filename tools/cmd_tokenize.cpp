@@ -4,6 +4,7 @@
 #include "model/model.hpp"
 #include "tools/cli.hpp"
 #include "tools/encode_batch.hpp"
+#include "tools/standard_streams.hpp"
 #include "tools/text_reader.hpp"
 
 namespace roformer::cli {
@@ -38,6 +39,7 @@ int run_tokenize(const TokenizeOptions& options) {
   for (auto items = reader.next(kTextsPerChunk); !items.empty();
        items = reader.next(kTextsPerChunk)) {
     for (const auto& encoding : encoder.encode(items, first).encodings) print_tokens(encoding);
+    require_stdout_written();
     first += items.size();
   }
   encoder.finish();

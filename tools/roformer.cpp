@@ -34,18 +34,34 @@ int usage_error(const std::string& message, const std::string& where) {
   return 2;
 }
 
+// Whether `argument` (-v, -vv, --verbose, --version=..., -h) is one of roformer's own options.
+bool is_top_level_option(const CLI::App& app, const std::string& argument) {
+  if (argument.rfind("--", 0) == 0) {
+    return app.get_option_no_throw(argument.substr(0, argument.find('='))) != nullptr;
+  }
+  for (size_t i = 1; i < argument.size(); ++i) {  // short flags may be combined: -vv
+    if (app.get_option_no_throw(std::string("-") + argument[i]) == nullptr) return false;
+  }
+  return argument.size() > 1;
+}
+
 // CLI11 says only "A subcommand is required" when the first word is no subcommand.
 std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error,
                                 const std::vector<std::string>& arguments) {
   if (!app.get_subcommands().empty()) return roformer::cli::without_marks(error.what());
+  std::string known;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+  }
   for (const auto& argument : arguments) {
-    if (argument.empty() || argument[0] == '-') continue;
-    std::string known;
-    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
-      known += (known.empty() ? "" : ", ") + sub->get_name();
+    if (argument.empty()) continue;
+    const std::string shown = roformer::cli::without_marks(argument);
+    if (argument[0] == '-') {
+      if (is_top_level_option(app, argument)) continue;
+      return "unknown option \"" + shown +
+             "\" before the subcommand (expected a subcommand: " + known + ")";
     }
-    return "unknown subcommand \"" + roformer::cli::without_marks(argument) +
-           "\" (expected one of: " + known + ")";
+    return "unknown subcommand \"" + shown + "\" (expected one of: " + known + ")";
   }
   return roformer::cli::without_marks(error.what());
 }

@@ -6,6 +6,7 @@
 #include "engine/cpu_features.hpp"
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "tools/standard_streams.hpp"
 #include "tools/text_reader.hpp"
 
 namespace roformer::cli {
@@ -26,6 +27,8 @@ std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encod
     const auto& group = batches[b];
     std::vector<SequenceInput> batch;
     for (size_t index : group) batch.push_back(std::move(encoded.sequences[index]));
+    log_at(LogLevel::kDebug, what, ": batch ", b + 1, " of ", batches.size(), ": ", batch.size(),
+           " x ", batch.front().input_ids.size(), " tokens");
     auto results = session.run(batch, options);
     for (size_t i = 0; i < group.size(); ++i) outputs[group[i]] = std::move(results[i]);
     done += group.size();
@@ -57,6 +60,7 @@ void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const 
     auto outputs =
         run_in_batches(session, encoded, run.batch_size, run.run_options, run.what, batch_done);
     output(items, encoded, outputs, first);
+    require_stdout_written();
     first += items.size();
     read_before = read_after;
   }

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <vector>
 
+#include "engine/error.hpp"
 #include "model/tokenizer/utf8.hpp"
 
 namespace roformer::cli {
@@ -33,6 +34,11 @@ std::string flush_stdout_error() {
   // names the cause; without one (nothing left to retry) the message stays generic.
   if (flush_errno != 0) return std::strerror(flush_errno);
   return "write error";
+}
+
+void require_stdout_written() {
+  const std::string error = flush_stdout_error();
+  if (!error.empty()) fail(ErrorCode::kIo, "cannot write output: ", error);
 }
 
 std::string one_line(const std::string& message) {

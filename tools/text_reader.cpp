@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -56,7 +57,6 @@ std::vector<TextItem> TextReader::next(size_t count) {
       finish();
     }
   }
-  texts_read_ += items.size();
   return items;
 }
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <fstream>
-#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -21,9 +20,6 @@ class TextReader {
   // logs the input's warnings (blank JSON lines, invalid UTF-8) once.
   std::vector<TextItem> next(size_t count);
 
-  // Texts handed out so far.
-  size_t texts_read() const { return texts_read_; }
-
   // The share of the input consumed so far, in [0, 1]; negative when its size is unknown (a pipe).
   double fraction_read();
 
@@ -39,7 +35,6 @@ class TextReader {
   std::istream* in_ = nullptr;
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
-  size_t texts_read_ = 0;
   size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0;
   bool finished_ = false;
 };

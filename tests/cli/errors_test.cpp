@@ -277,6 +277,25 @@ TEST(CliErrors, AnUnknownSubcommandIsNamed) {
   EXPECT_NE(result.err.find("classify"), std::string::npos) << result.err;
 }
 
+TEST(CliErrors, AnUnknownOptionBeforeTheSubcommandIsNamed) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--foo"}, {"-v", "--foo"}, {"-x"}}) {
+    const CliResult result = run_cli(args);
+    const std::string option = args[0] == "-v" ? args[1] : args[0];
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_EQ(result.err.rfind("roformer: usage error: unknown option \"" + option +
+                                   "\" before the subcommand (expected a subcommand: classify, ",
+                               0),
+              0u)
+        << result.err;
+  }
+  // roformer's own options still lead to the missing subcommand.
+  const CliResult verbose_only = run_cli({"-vv"});
+  EXPECT_EQ(verbose_only.exit_code, 2);
+  EXPECT_NE(verbose_only.err.find("A subcommand is required"), std::string::npos)
+      << verbose_only.err;
+}
+
 TEST(CliErrors, BenchMaxSecondsMustBeAPositiveFiniteNumber) {
   for (const char* value : {"0", "-1", "nan", "inf", "soon"}) {
     const CliResult result = run_cli({"bench", "--max-seconds", value});

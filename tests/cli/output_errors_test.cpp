@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "cli_runner.hpp"
 
@@ -20,10 +21,16 @@ TEST(CliWriteErrors, AFullDeviceIsAnErrorNamingTheCause) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "this system has no /dev/full";
   CliStreams streams;
   streams.stdout_path = "/dev/full";
+  // More texts than one streaming chunk holds: the run stops at the first chunk's output.
+  const std::string long_file = (cli_scratch_dir() / "five_thousand_lines.txt").string();
+  {
+    std::ofstream out(long_file);
+    for (int i = 0; i < 5000; ++i) out << "好\n";
+  }
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"classify", "好"},
         {"classify", "--jsonl", "--file", test_data("chnsenti/test.jsonl")},
-        {"tokenize", "好"}, {"info"}, {"--help"}}) {
+        {"tokenize", "好"}, {"tokenize", "--file", long_file}, {"info"}, {"--help"}}) {
     const CliResult result = run_cli_redirected(args, streams);
     EXPECT_EQ(result.exit_code, 1) << args[0] << ": " << result.err;
     EXPECT_NE(result.err.find("roformer: error: cannot write output: No space left on device\n"),
