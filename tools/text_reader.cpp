@@ -11,6 +11,55 @@
 #include "model/tokenizer/utf8.hpp"
 
 namespace roformer::cli {
+namespace {
+
+// A \uXXXX escape's value at line[i] (which is the backslash), or -1.
+int escaped_code_unit(const std::string& line, size_t i) {
+  if (i + 6 > line.size() || line[i + 1] != 'u') return -1;
+  int value = 0;
+  for (size_t k = i + 2; k < i + 6; ++k) {
+    const char c = line[k];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+bool is_high_surrogate(int unit) { return unit >= 0xD800 && unit <= 0xDBFF; }
+bool is_low_surrogate(int unit) { return unit >= 0xDC00 && unit <= 0xDFFF; }
+
+// `line` with each \u escape of an unpaired UTF-16 surrogate (which Python's json.dumps writes
+// for a broken string, and a JSON parser refuses) turned into \ufffd; counts them in `replaced`.
+std::string with_lone_surrogates_replaced(const std::string& line, size_t& replaced) {
+  std::string out;
+  out.reserve(line.size());
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\' || i + 1 == line.size()) {
+      out += line[i];
+      continue;
+    }
+    const int unit = escaped_code_unit(line, i);
+    if (is_high_surrogate(unit) && line.compare(i + 6, 1, "\\") == 0 &&
+        is_low_surrogate(escaped_code_unit(line, i + 6))) {
+      out.append(line, i, 12);  // a proper pair
+      i += 11;
+    } else if (is_high_surrogate(unit) || is_low_surrogate(unit)) {
+      out += "\\ufffd";
+      ++replaced;
+      i += 5;
+    } else {
+      out.append(line, i, 2);  // any other escape, \\ included, kept whole
+      ++i;
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) {
   if (!options.texts.empty()) {
@@ -98,8 +147,14 @@ bool TextReader::read_item(TextItem& item) {
     try {
       object = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& e) {
-      fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (", e.what(),
-           ")");
+      size_t replaced = 0;
+      const std::string repaired = with_lone_surrogates_replaced(line, replaced);
+      if (replaced == 0 || !nlohmann::json::accept(repaired)) {
+        fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (", e.what(),
+             ")");
+      }
+      object = nlohmann::json::parse(repaired);
+      lone_surrogates_ += replaced;
     }
     if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
       fail(ErrorCode::kBadInput, source_, " line ", line_number_,
@@ -125,6 +180,12 @@ void TextReader::finish() {
     log_at(LogLevel::kWarning, source_, ": ", invalid_utf8_lines_,
            invalid_utf8_lines_ == 1 ? " line holds" : " lines hold",
            " invalid UTF-8; each bad byte sequence was replaced by U+FFFD and dropped");
+  }
+  if (lone_surrogates_ > 0) {
+    log_at(LogLevel::kWarning, source_, ": ", lone_surrogates_,
+           lone_surrogates_ == 1 ? " \\u escape is an unpaired UTF-16 surrogate"
+                                 : " \\u escapes are unpaired UTF-16 surrogates",
+           "; replaced by U+FFFD");
   }
   if (blank_lines_ > 0) {
     log_at(LogLevel::kWarning, "skipped ", blank_lines_,

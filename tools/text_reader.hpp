@@ -35,7 +35,7 @@ class TextReader {
   std::istream* in_ = nullptr;
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
-  size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0;
+  size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0, lone_surrogates_ = 0;
   bool finished_ = false;
 };
 

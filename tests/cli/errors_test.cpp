@@ -243,6 +243,25 @@ TEST(CliErrors, InvalidUtf8InAJsonLineIsReplacedWithOneWarning) {
   EXPECT_NE(result.err.find("stdin: 1 line holds invalid UTF-8"), std::string::npos) << result.err;
 }
 
+// Python's json.dumps writes a broken string's lone surrogate as \udXXX, which JSON parsers
+// refuse: replaced by U+FFFD (then dropped as BERT drops it) with one warning. A proper pair and
+// an escaped backslash before "ud800" stay as they are.
+TEST(CliErrors, ALoneSurrogateEscapeInAJsonLineIsReplacedWithOneWarning) {
+  const CliResult result = run_cli(
+      {"tokenize", "--jsonl"},
+      "{\"text\":\"\\ud800好\\udc00\"}\n{\"text\":\"\\ud83d\\ude00\"}\n{\"text\":\"\\\\ud800\"}\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const auto lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 3u) << result.out;
+  EXPECT_EQ(lines[0]["tokens"], nlohmann::json::parse(R"(["[CLS]", "好", "[SEP]"])"));
+  EXPECT_EQ(lines[0]["offsets"][1], nlohmann::json::parse("[1, 2]"));  // after the U+FFFD
+  EXPECT_EQ(lines[1]["tokens"].size(), 3u) << lines[1];                // the emoji: one token
+  EXPECT_EQ(lines[2]["tokens"][1], "\\");                              // a literal backslash
+  EXPECT_EQ(result.err,
+            "roformer: warning: stdin: 2 \\u escapes are unpaired UTF-16 surrogates; replaced by "
+            "U+FFFD\n");
+}
+
 TEST(CliErrors, BlankJsonLinesAreSkippedWithOneWarning) {
   const CliResult result = run_cli({"tokenize", "--model", converted_fixture_model("v1_seqcls"),
                                     "--jsonl"},
