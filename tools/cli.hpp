@@ -42,7 +42,11 @@ struct TextInputOptions {
 struct TextItem {
   std::string text;
   std::optional<std::string> pair;
+  size_t line = 0;  // its line in the input (blank JSON lines skipped), 0 for an argument
 };
+
+// "input 7" for the 7th text, "input 7 (line 9)" when blank JSON lines put it elsewhere.
+std::string input_label(const TextItem& item, size_t number);
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options);
 // Every input text at once (tools/text_reader.hpp reads them a chunk at a time).
@@ -74,8 +78,8 @@ std::string default_jieba_dictionary();
 // One JSON object per line; invalid UTF-8 in strings is replaced, never fatal.
 std::string json_line(const nlohmann::json& value);
 
-// A progress bar on stderr, shown only when stderr is a terminal and the work has lasted over a
-// second, redrawn at most ten times a second.
+// A progress bar on stderr, shown only when stderr is a terminal (and stdout is not) and the work
+// has lasted over a second, redrawn at most ten times a second.
 class Progress {
  public:
   explicit Progress(const char* what);
@@ -86,6 +90,7 @@ class Progress {
   void finish();
 
  private:
+  friend void clear_progress_line();
   void draw() const;
 
   const char* what_;
@@ -95,5 +100,8 @@ class Progress {
   size_t texts_ = 0;
   std::chrono::steady_clock::time_point start_, last_shown_;
 };
+
+// Erases the progress bar's line, if one is shown, so that a log line written next starts clean.
+void clear_progress_line();
 
 }  // namespace roformer::cli

@@ -50,6 +50,12 @@ void add_text_input_options(CLI::App& command, TextInputOptions& options) {
                    "Each input line is a JSON object with \"text\" and optional \"text_pair\"");
 }
 
+std::string input_label(const TextItem& item, size_t number) {
+  std::string label = "input " + std::to_string(number);
+  if (item.line != 0 && item.line != number) label += " (line " + std::to_string(item.line) + ")";
+  return label;
+}
+
 std::ifstream open_input_file(const std::string& path) {
   std::error_code ignored;
   if (fs::is_directory(path, ignored)) {
@@ -121,8 +127,18 @@ std::string json_line(const nlohmann::json& value) {
   return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+Progress* active_progress = nullptr;  // the bar a log line must not be glued to
+}  // namespace
+
+// Only when stderr is a terminal and stdout is not: output lines on the same terminal would land
+// on the bar's line.
 Progress::Progress(const char* what)
-    : what_(what), enabled_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {}
+    : what_(what),
+      enabled_(isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO)),
+      start_(std::chrono::steady_clock::now()) {
+  if (enabled_) active_progress = this;
+}
 
 Progress::~Progress() { finish(); }
 
@@ -133,6 +149,12 @@ void Progress::finish() {
   }
   shown_ = false;
   enabled_ = false;
+  if (active_progress == this) active_progress = nullptr;
+}
+
+void clear_progress_line() {
+  if (active_progress == nullptr || !active_progress->shown_) return;
+  std::fprintf(stderr, "\r\033[K");  // the next advance() draws the bar again below the log line
 }
 
 void Progress::advance(double fraction, size_t texts) {

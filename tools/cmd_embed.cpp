@@ -1,13 +1,17 @@
 // roformer embed: one sentence embedding per text, as JSON lines or a .npy matrix.
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 #include "engine/error.hpp"
 #include "tools/cli.hpp"
 #include "tools/embedding.hpp"
+#include "tools/standard_streams.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -21,18 +25,12 @@ struct EmbedOptions {
 
 // NumPy's .npy format, version 1.0: magic, header length, a Python dict literal padded with
 // spaces so the data starts at a multiple of 64 bytes, then little-endian float32 rows.
-void write_npy(const std::string& path, const std::vector<std::vector<float>>& rows, size_t width) {
+void write_npy_to(std::ostream& out, const std::vector<std::vector<float>>& rows, size_t width) {
   std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
                        std::to_string(rows.size()) + ", " + std::to_string(width) + "), }";
   const size_t preamble = 10;  // 6 magic + 2 version + 2 header length
   header.append(63 - (preamble + header.size()) % 64, ' ');
   header.push_back('\n');
-  std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) {
-    fail(ErrorCode::kIo, "cannot write ", path, ": it is a directory (expected a .npy file path)");
-  }
-  std::ofstream out(path, std::ios::binary);
-  if (!out) fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
   const uint16_t header_length = static_cast<uint16_t>(header.size());
   const char lengths[2] = {static_cast<char>(header_length & 0xFF),
                            static_cast<char>(header_length >> 8)};
@@ -43,7 +41,40 @@ void write_npy(const std::string& path, const std::vector<std::vector<float>>& r
     out.write(reinterpret_cast<const char*>(row.data()),
               static_cast<std::streamsize>(row.size() * sizeof(float)));
   }
-  if (!out.flush()) fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
+}
+
+// `-` is stdout. A regular file (or a new path) is written beside itself and renamed into place,
+// so a failed write never leaves a truncated matrix or destroys the previous one; a device or a
+// FIFO is written directly.
+void write_npy(const std::string& path, const std::vector<std::vector<float>>& rows, size_t width) {
+  if (path == "-") {
+    write_npy_to(std::cout, rows, width);
+    std::cout.flush();
+    require_stdout_written();
+    return;
+  }
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const auto status = fs::status(path, error);
+  if (fs::is_directory(status)) {
+    fail(ErrorCode::kIo, "cannot write ", path, ": it is a directory (expected a .npy file path)");
+  }
+  const bool replace = !fs::exists(status) || fs::is_regular_file(status);
+  const std::string target = replace ? path + ".tmp" + std::to_string(::getpid()) : path;
+  std::ofstream out(target, std::ios::binary);
+  if (!out) fail(ErrorCode::kIo, "cannot write ", target, ": ", std::strerror(errno));
+  write_npy_to(out, rows, width);
+  out.close();
+  if (!out) {
+    const int write_errno = errno;
+    if (replace) fs::remove(target, error);
+    fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(write_errno));
+  }
+  if (replace && std::rename(target.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    fs::remove(target, error);
+    fail(ErrorCode::kIo, "cannot rename ", target, " to ", path, ": ", std::strerror(rename_errno));
+  }
 }
 
 int run_embed(const EmbedOptions& options) {
@@ -78,7 +109,9 @@ Command add_embed(CLI::App& parent) {
       "[texts, hidden] float32 matrix with --npy");
   add_text_input_options(*command, options->input);
   add_model_option(*command, options->model, /*required=*/false);
-  command->add_option("--npy", options->npy, "Write the embeddings to this .npy file instead")
+  command
+      ->add_option("--npy", options->npy,
+                   "Write the embeddings to this .npy file instead ('-' = stdout)")
       ->check(non_empty_path());
   add_embedding_options(*command, options->embedding);
   return {command, [options] { return run_embed(*options); }};

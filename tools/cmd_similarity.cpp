@@ -27,7 +27,8 @@ std::vector<TextItem> read_pairs(const TextInputOptions& input) {
   auto items = read_text_inputs(input);
   for (size_t i = 0; i < items.size(); ++i) {
     if (!items[i].pair) {
-      fail(ErrorCode::kBadInput, "similarity input ", i + 1, " has no \"text_pair\"");
+      fail(ErrorCode::kBadInput, "similarity ", input_label(items[i], i + 1),
+           " has no \"text_pair\"");
     }
   }
   return items;

@@ -54,8 +54,8 @@ int run_tag(const TagOptions& options) {
   run.check = [](const std::vector<TextItem>& items, size_t first) {
     for (size_t i = 0; i < items.size(); ++i) {
       if (items[i].pair) {
-        fail(ErrorCode::kBadInput, "tag takes single texts, but input ", first + i + 1,
-             " has a \"text_pair\"");
+        fail(ErrorCode::kBadInput, "tag takes single texts, but ",
+             input_label(items[i], first + i + 1), " has a \"text_pair\"");
       }
     }
   };

@@ -20,7 +20,8 @@ namespace {
 void refuse_pairs(const std::vector<TextItem>& items, size_t first) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].pair) {
-      fail(ErrorCode::kBadInput, "embed takes single texts, but input ", first + i + 1,
+      fail(ErrorCode::kBadInput, "embed takes single texts, but ",
+           input_label(items[i], first + i + 1),
            " has a \"text_pair\" (roformer similarity compares pairs)");
     }
   }

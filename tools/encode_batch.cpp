@@ -44,9 +44,8 @@ EncodedBatch TextEncoder::encode(const std::vector<TextItem>& items, size_t firs
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].pair && limit_ < 3) {
       fail(ErrorCode::kInvalidArgument, "--max-length ", limit_,
-           " leaves no room for the text pair "
-           "of input ",
-           first + i + 1, ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
+           " leaves no room for the text pair of ", input_label(items[i], first + i + 1),
+           ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
     }
   }
   EncodedBatch out;

@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
 
   roformer::set_log_sink(
       [](roformer::LogLevel level, const std::string& message) {
+        roformer::cli::clear_progress_line();
         std::fprintf(stderr, "roformer: %s: %s\n", level_name(level),
                      roformer::cli::one_line(message).c_str());
       },

@@ -54,7 +54,8 @@ void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const 
     const double read_after = reader.fraction_read();
     auto batch_done = [&](size_t done) {
       const double share = double(done) / double(items.size());
-      progress.advance(read_after < 0.0 ? -1.0 : read_before + (read_after - read_before) * share,
+      const bool known = read_before >= 0.0 && read_after >= 0.0;  // else only the count shows
+      progress.advance(known ? read_before + (read_after - read_before) * share : -1.0,
                        first + done);
     };
     auto outputs =

@@ -59,6 +59,17 @@ std::string with_lone_surrogates_replaced(const std::string& line, size_t& repla
   return out;
 }
 
+// At most `limit` bytes of `message`, cut at a code point and marked: a parse error quotes what
+// it last read, which for an unclosed string is the rest of a line of any length.
+std::string clipped(const std::string& message, size_t limit) {
+  if (message.size() <= limit) return message;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(message[end]) & 0xC0) == 0x80) --end;
+  return message.substr(0, end) + "...";
+}
+
+constexpr size_t kLongestJsonError = 300;
+
 }  // namespace
 
 TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) {
@@ -123,7 +134,7 @@ double TextReader::fraction_read() {
 bool TextReader::read_item(TextItem& item) {
   if (in_ == nullptr) {
     if (next_argument_ == arguments_.size()) return false;
-    item = {arguments_[next_argument_++], std::nullopt};
+    item = {arguments_[next_argument_++], std::nullopt, 0};
     return true;
   }
   std::string line;
@@ -131,7 +142,7 @@ bool TextReader::read_item(TextItem& item) {
     ++line_number_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!jsonl_) {
-      item = {std::move(line), std::nullopt};
+      item = {std::move(line), std::nullopt, line_number_};
       return true;
     }
     // A JSON parser refuses ill-formed UTF-8; replaced first, as it is in plain text lines.
@@ -143,6 +154,11 @@ bool TextReader::read_item(TextItem& item) {
       ++blank_lines_;
       continue;
     }
+    // JSON allows no raw NUL anywhere; the parser would take one for the end of the line.
+    if (const size_t nul = line.find('\0'); nul != std::string::npos) {
+      fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (a NUL byte at ",
+           "column ", nul + 1, ")");
+    }
     nlohmann::json object;
     try {
       object = nlohmann::json::parse(line);
@@ -150,8 +166,8 @@ bool TextReader::read_item(TextItem& item) {
       size_t replaced = 0;
       const std::string repaired = with_lone_surrogates_replaced(line, replaced);
       if (replaced == 0 || !nlohmann::json::accept(repaired)) {
-        fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (", e.what(),
-             ")");
+        fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (",
+             clipped(e.what(), kLongestJsonError), ")");
       }
       object = nlohmann::json::parse(repaired);
       lone_surrogates_ += replaced;
@@ -160,7 +176,7 @@ bool TextReader::read_item(TextItem& item) {
       fail(ErrorCode::kBadInput, source_, " line ", line_number_,
            ": expected an object with a string \"text\" field");
     }
-    item = {object["text"].get<std::string>(), std::nullopt};
+    item = {object["text"].get<std::string>(), std::nullopt, line_number_};
     if (object.contains("text_pair") && !object["text_pair"].is_null()) {
       if (!object["text_pair"].is_string()) {
         fail(ErrorCode::kBadInput, source_, " line ", line_number_,

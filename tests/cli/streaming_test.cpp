@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "cli_runner.hpp"
@@ -74,6 +75,20 @@ TEST(CliStreaming, AnErrorInALaterChunkFollowsTheEarlierOutputAndCountsFromTheSt
   EXPECT_EQ(json_lines(result.out).size(), kChunk);  // the first chunk, already written
 }
 
+// Blank JSON lines are skipped, so the text number and the file line part: both are named.
+TEST(CliStreaming, ARefusedTextNamesItsLineWhenBlankLinesCameBefore) {
+  const std::string file =
+      write_lines("pair_after_blank.jsonl",
+                  {"{\"text\": \"一\"}", "", "{\"text\": \"一\", \"text_pair\": \"二\"}"});
+  const CliResult result =
+      run_cli({"tag", "--model", converted_fixture_model("v1_tokcls_rotary_value"), "--jsonl",
+               "--file", file});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find("tag takes single texts, but input 2 (line 3) has a \"text_pair\""),
+            std::string::npos)
+      << result.err;
+}
+
 TEST(CliStreaming, InvalidJsonInALaterChunkNamesItsLine) {
   std::vector<std::string> lines(kTexts, "{\"text\": \"一\"}");
   lines[kTexts - 1] = "{\"text\": ";
@@ -84,6 +99,23 @@ TEST(CliStreaming, InvalidJsonInALaterChunkNamesItsLine) {
             std::string::npos)
       << result.err;
   EXPECT_EQ(json_lines(result.out).size(), kChunk);
+}
+
+// A raw NUL is invalid JSON (the parser would stop at it and accept the line's start), and an
+// unclosed string is not quoted whole in the message.
+TEST(CliStreaming, JsonErrorsStayOneShortLine) {
+  const CliResult nul =
+      run_cli({"tokenize", "--jsonl"}, std::string("{\"text\":\"ab\"}\0garbage{\n", 22));
+  EXPECT_EQ(nul.exit_code, 1);
+  EXPECT_EQ(nul.err, "roformer: error: stdin line 1: invalid JSON (a NUL byte at column 14)\n");
+  EXPECT_EQ(nul.out, "");
+
+  std::string unclosed = "{\"text\":\"";
+  for (int i = 0; i < 100000; ++i) unclosed += "好";
+  const CliResult long_line = run_cli({"tokenize", "--jsonl"}, unclosed + "\n");
+  EXPECT_EQ(long_line.exit_code, 1);
+  EXPECT_EQ(long_line.err.rfind("roformer: error: stdin line 1: invalid JSON (", 0), 0u);
+  EXPECT_LT(long_line.err.size(), 400u) << long_line.err.substr(0, 400);
 }
 
 TEST(CliStreaming, WarningsCountTheWholeInputOnce) {
@@ -107,8 +139,23 @@ TEST(CliStreaming, EmbedNpyHoldsEveryChunksRows) {
   const CliResult result = run_cli(
       {"embed", "--model", converted_fixture_model("v1_pooler_sim"), "--file", file, "--npy", npy});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  const std::string header = read_text_file(npy).substr(0, 128);
-  EXPECT_NE(header.find("'shape': (" + std::to_string(kTexts) + ", "), std::string::npos) << header;
+  const std::string written = read_text_file(npy);
+  EXPECT_NE(written.substr(0, 128).find("'shape': (" + std::to_string(kTexts) + ", "),
+            std::string::npos)
+      << written.substr(0, 128);
+  // No temporary file is left beside it.
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(cli_scratch_dir())) {
+    files += entry.path().filename().string().rfind("streamed.npy", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(files, 1u);
+
+  // `--npy -` writes the same matrix to stdout.
+  const CliResult to_stdout = run_cli(
+      {"embed", "--model", converted_fixture_model("v1_pooler_sim"), "--file", file, "--npy", "-"});
+  ASSERT_EQ(to_stdout.exit_code, 0) << to_stdout.err;
+  EXPECT_TRUE(to_stdout.out == written)
+      << to_stdout.out.size() << " bytes against " << written.size();
 }
 
 }  // namespace
