@@ -1,5 +1,6 @@
 #include "tools/text_reader.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +70,7 @@ std::string clipped(const std::string& message, size_t limit) {
 }
 
 constexpr size_t kLongestJsonError = 300;
+constexpr int kPipePauseMs = 50;
 
 }  // namespace
 
@@ -104,13 +106,20 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
   }
   require_stdin_readable();
   source_ = "stdin";
-  in_ = &std::cin;
+  struct stat info {};
+  if (::fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
+    in_ = &std::cin;  // `< file`: never pauses
+  } else {
+    stdin_lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
+  }
 }
 
 std::vector<TextItem> TextReader::next(size_t count) {
   std::vector<TextItem> items;
   TextItem item;
   while (items.size() < count && !finished_) {
+    // A pipe's writer that has paused for kPipePauseMs gets its texts so far processed.
+    if (!items.empty() && stdin_lines_ && !stdin_lines_->ready(kPipePauseMs)) break;
     if (read_item(item)) {
       items.push_back(std::move(item));
     } else {
@@ -121,6 +130,7 @@ std::vector<TextItem> TextReader::next(size_t count) {
 }
 
 double TextReader::fraction_read() {
+  if (stdin_lines_) return finished_ ? 1.0 : -1.0;
   if (in_ == nullptr) {
     return arguments_.empty() ? 1.0 : double(next_argument_) / double(arguments_.size());
   }
@@ -132,13 +142,13 @@ double TextReader::fraction_read() {
 
 // The next text, skipping blank JSON lines; false at the end of the input.
 bool TextReader::read_item(TextItem& item) {
-  if (in_ == nullptr) {
+  if (in_ == nullptr && !stdin_lines_) {
     if (next_argument_ == arguments_.size()) return false;
     item = {arguments_[next_argument_++], std::nullopt, 0};
     return true;
   }
   std::string line;
-  while (std::getline(*in_, line)) {
+  while (read_line(line)) {
     ++line_number_;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (!jsonl_) {
@@ -187,6 +197,11 @@ bool TextReader::read_item(TextItem& item) {
     return true;
   }
   return false;
+}
+
+bool TextReader::read_line(std::string& line) {
+  if (stdin_lines_) return stdin_lines_->next(line);
+  return static_cast<bool>(std::getline(*in_, line));
 }
 
 void TextReader::finish() {

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "tools/cli.hpp"
+#include "tools/descriptor_lines.hpp"
 
 namespace roformer::cli {
 
@@ -16,8 +18,10 @@ class TextReader {
   // Opens the input; throws when there is none (a terminal on stdin) or it cannot be read.
   explicit TextReader(const TextInputOptions& options);
 
-  // Up to `count` more texts in input order; empty once the input is used up. Reaching the end
-  // logs the input's warnings (blank JSON lines, invalid UTF-8) once.
+  // Up to `count` more texts in input order; empty once the input is used up. Fewer when stdin
+  // is a pipe or a terminal whose writer has paused: the texts that arrived are not held back
+  // waiting for more. Reaching the end logs the input's warnings (blank JSON lines, invalid
+  // UTF-8) once.
   std::vector<TextItem> next(size_t count);
 
   // The share of the input consumed so far, in [0, 1]; negative when its size is unknown (a pipe).
@@ -25,6 +29,7 @@ class TextReader {
 
  private:
   bool read_item(TextItem& item);
+  bool read_line(std::string& line);
   void finish();
 
   const bool jsonl_;
@@ -32,7 +37,8 @@ class TextReader {
   size_t next_argument_ = 0;
   std::ifstream file_;
   std::istringstream joined_arguments_;  // --jsonl arguments, read as lines
-  std::istream* in_ = nullptr;
+  std::istream* in_ = nullptr;                  // a file or the --jsonl arguments
+  std::unique_ptr<DescriptorLines> stdin_lines_;  // stdin, when it is not a regular file
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
   size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0, lone_surrogates_ = 0;

@@ -1,0 +1,54 @@
+#include "tools/descriptor_lines.hpp"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "engine/error.hpp"
+
+namespace roformer::cli {
+
+bool DescriptorLines::next(std::string& line) {
+  while (true) {
+    const size_t end = buffer_.find('\n', start_);
+    if (end != std::string::npos) {
+      line.assign(buffer_, start_, end - start_);
+      start_ = end + 1;
+      return true;
+    }
+    if (ended_) {
+      if (start_ == buffer_.size()) return false;
+      line.assign(buffer_, start_, std::string::npos);
+      start_ = buffer_.size();
+      return true;
+    }
+    fill();
+  }
+}
+
+bool DescriptorLines::ready(int timeout_ms) {
+  if (ended_ || buffer_.find('\n', start_) != std::string::npos) return true;
+  pollfd descriptor{fd_, POLLIN, 0};
+  int result;
+  do {
+    result = ::poll(&descriptor, 1, timeout_ms);
+  } while (result < 0 && errno == EINTR);
+  return result != 0;  // readable, hung up, or an error that next() will report
+}
+
+void DescriptorLines::fill() {
+  buffer_.erase(0, start_);
+  start_ = 0;
+  char block[1 << 16];
+  ssize_t count;
+  do {
+    count = ::read(fd_, block, sizeof block);
+  } while (count < 0 && errno == EINTR);
+  if (count < 0) fail(ErrorCode::kIo, "cannot read ", name_, ": ", std::strerror(errno));
+  if (count == 0) ended_ = true;
+  buffer_.append(block, static_cast<size_t>(count > 0 ? count : 0));
+}
+
+}  // namespace roformer::cli
