@@ -10,9 +10,16 @@
 
 namespace roformer::cli {
 
+size_t DescriptorLines::line_end() {
+  // A long line arrives over many reads: each byte is searched once.
+  const size_t end = buffer_.find('\n', searched_ > start_ ? searched_ : start_);
+  searched_ = end == std::string::npos ? buffer_.size() : end;
+  return end;
+}
+
 bool DescriptorLines::next(std::string& line) {
   while (true) {
-    const size_t end = buffer_.find('\n', start_);
+    const size_t end = line_end();
     if (end != std::string::npos) {
       line.assign(buffer_, start_, end - start_);
       start_ = end + 1;
@@ -29,7 +36,7 @@ bool DescriptorLines::next(std::string& line) {
 }
 
 bool DescriptorLines::ready(int timeout_ms) {
-  if (ended_ || buffer_.find('\n', start_) != std::string::npos) return true;
+  if (ended_ || line_end() != std::string::npos) return true;
   pollfd descriptor{fd_, POLLIN, 0};
   int result;
   do {
@@ -40,6 +47,7 @@ bool DescriptorLines::ready(int timeout_ms) {
 
 void DescriptorLines::fill() {
   buffer_.erase(0, start_);
+  searched_ -= searched_ > start_ ? start_ : searched_;
   start_ = 0;
   char block[1 << 16];
   ssize_t count;

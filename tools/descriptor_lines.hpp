@@ -20,12 +20,14 @@ class DescriptorLines {
   bool ready(int timeout_ms);
 
  private:
+  size_t line_end();  // where the first buffered '\n' is, or npos
   void fill();
 
   int fd_;
   std::string name_;
   std::string buffer_;
-  size_t start_ = 0;  // buffer_[start_..) is not handed out yet
+  size_t start_ = 0;     // buffer_[start_..) is not handed out yet
+  size_t searched_ = 0;  // buffer_[start_..searched_) holds no '\n'
   bool ended_ = false;
 };
 
