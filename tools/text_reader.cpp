@@ -1,9 +1,12 @@
 #include "tools/text_reader.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 
@@ -92,6 +95,17 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
     return;
   }
   if (!options.file.empty() && options.file != "-") {
+    struct stat info {};
+    if (::stat(options.file.c_str(), &info) == 0 &&
+        (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode))) {
+      // A FIFO or a device (/dev/stdin, `<(...)`) may pause like a pipe on stdin.
+      file_fd_ = ::open(options.file.c_str(), O_RDONLY);
+      if (file_fd_ < 0)
+        fail(ErrorCode::kIo, "cannot open ", options.file, ": ", std::strerror(errno));
+      source_ = options.file;
+      stdin_lines_ = std::make_unique<DescriptorLines>(file_fd_, source_);
+      return;
+    }
     file_ = open_input_file(options.file);
     std::error_code error;
     const auto bytes = std::filesystem::file_size(options.file, error);
@@ -112,6 +126,10 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
   } else {
     stdin_lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
   }
+}
+
+TextReader::~TextReader() {
+  if (file_fd_ >= 0) ::close(file_fd_);
 }
 
 std::vector<TextItem> TextReader::next(size_t count) {

@@ -17,6 +17,9 @@ class TextReader {
  public:
   // Opens the input; throws when there is none (a terminal on stdin) or it cannot be read.
   explicit TextReader(const TextInputOptions& options);
+  ~TextReader();
+  TextReader(const TextReader&) = delete;
+  TextReader& operator=(const TextReader&) = delete;
 
   // Up to `count` more texts in input order; empty once the input is used up. Fewer when stdin
   // is a pipe or a terminal whose writer has paused: the texts that arrived are not held back
@@ -36,9 +39,10 @@ class TextReader {
   std::vector<std::string> arguments_;  // plain-text arguments, handed out as they are
   size_t next_argument_ = 0;
   std::ifstream file_;
-  std::istringstream joined_arguments_;  // --jsonl arguments, read as lines
-  std::istream* in_ = nullptr;                  // a file or the --jsonl arguments
-  std::unique_ptr<DescriptorLines> stdin_lines_;  // stdin, when it is not a regular file
+  std::istringstream joined_arguments_;           // --jsonl arguments, read as lines
+  std::istream* in_ = nullptr;                    // a file or the --jsonl arguments
+  std::unique_ptr<DescriptorLines> stdin_lines_;  // stdin or a FIFO, when not a regular file
+  int file_fd_ = -1;                              // the FIFO's descriptor
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
   size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0, lone_surrogates_ = 0;

@@ -221,5 +221,27 @@ TEST(CliStreaming, EmbedNpyHoldsEveryChunksRows) {
       << to_stdout.out.size() << " bytes against " << written.size();
 }
 
+// The matrix replaces a symlink's target (the link stays), with the target's permissions.
+TEST(CliStreaming, EmbedNpyReplacesASymlinksTargetKeepingItsMode) {
+  namespace fs = std::filesystem;
+  const fs::path dir = cli_scratch_dir() / "npy_link";
+  fs::create_directories(dir);
+  const fs::path target = dir / "target.npy", link = dir / "link.npy";
+  write_lines("npy_link/target.npy", {"old"});
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+  fs::create_symlink("target.npy", link);
+
+  const CliResult result = run_cli({"embed", "--model", converted_fixture_model("v1_pooler_sim"),
+                                    "--npy", link.string(), "一", "二"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(fs::is_symlink(link));
+  EXPECT_NE(read_text_file(target.string()).find("'shape': (2, "), std::string::npos);
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) files += entry.exists() ? 1 : 0;
+  EXPECT_EQ(files, 2u);  // no temporary file left beside them
+}
+
 }  // namespace
 }  // namespace roformer::test
