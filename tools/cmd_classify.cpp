@@ -58,11 +58,7 @@ int run_classify(const ClassifyOptions& options) {
     fail(ErrorCode::kBadInput, model->path(), " has a ", head_kind_name(config.head),
          " head; classify needs a sequence_classification model");
   }
-  ChunkedRun run;
-  run.what = "classify";
-  run.run_options.threads = options.threads;
-  run.batch_size = options.batch_size;
-  run.max_length = options.max_length;
+  ChunkedRun run("classify", options.threads, options.batch_size, options.max_length);
   run_text_chunks(options.input, model, run,
                   [&](const std::vector<TextItem>& items, const EncodedBatch&,
                       const std::vector<SequenceOutput>& outputs, size_t first) {

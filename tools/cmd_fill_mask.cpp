@@ -45,12 +45,8 @@ int run_fill_mask(const FillMaskOptions& options) {
   const size_t vocab = model->config().vocab_size;
   const size_t top_k = static_cast<size_t>(options.top_k);
   size_t texts = 0, without_mask = 0;
-  ChunkedRun run;
-  run.what = "fill-mask";
-  run.run_options.threads = options.threads;
+  ChunkedRun run("fill-mask", options.threads, options.batch_size, options.max_length);
   run.run_options.pooler = false;
-  run.batch_size = options.batch_size;
-  run.max_length = options.max_length;
   run_text_chunks(options.input, model, run,
                   [&](const std::vector<TextItem>& items, const EncodedBatch& encoded,
                       const std::vector<SequenceOutput>& outputs, size_t first) {

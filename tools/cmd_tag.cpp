@@ -45,20 +45,12 @@ int run_tag(const TagOptions& options) {
   auto model = Model::load(resolve_model_path(options.model));
   require_head(*model, HeadKind::kTokenClassification, "tag");
   const auto& labels = model->config().labels;
-  ChunkedRun run;
-  run.what = "tag";
-  run.run_options.threads = options.threads;
+  ChunkedRun run("tag", options.threads, options.batch_size, options.max_length);
   run.run_options.pooler = false;
-  run.batch_size = options.batch_size;
-  run.max_length = options.max_length;
   run.check = [](const std::vector<TextItem>& items, size_t first) {
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].pair) {
-        fail(ErrorCode::kBadInput, "tag takes single texts, but ",
-             input_label(items[i], first + i + 1), " has a \"text_pair\"");
-      }
-    }
+    refuse_text_pairs(items, first, "tag");
   };
+
   run_text_chunks(options.input, model, run,
                   [&](const std::vector<TextItem>& items, const EncodedBatch& encoded,
                       const std::vector<SequenceOutput>& outputs, size_t first) {

@@ -18,13 +18,7 @@ void add_embedding_options(CLI::App& command, EmbeddingOptions& options) {
 namespace {
 
 void refuse_pairs(const std::vector<TextItem>& items, size_t first) {
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].pair) {
-      fail(ErrorCode::kBadInput, "embed takes single texts, but ",
-           input_label(items[i], first + i + 1),
-           " has a \"text_pair\" (roformer similarity compares pairs)");
-    }
-  }
+  refuse_text_pairs(items, first, "embed", " (roformer similarity compares pairs)");
 }
 
 heads::Pooling chosen_pooling(const ModelConfig& config, const EmbeddingOptions& options) {
@@ -67,11 +61,8 @@ void embed_text_chunks(const TextInputOptions& input, const std::shared_ptr<cons
                        const std::function<void(std::vector<std::vector<float>>&)>& output) {
   const ModelConfig& config = model->config();
   const heads::Pooling pooling = chosen_pooling(config, options);
-  ChunkedRun run;
-  run.what = "embed";
+  ChunkedRun run("embed", options.threads, options.batch_size, options.max_length);
   run.run_options = heads::run_options_for(pooling, config, options.threads);
-  run.batch_size = options.batch_size;
-  run.max_length = options.max_length;
   run.check = refuse_pairs;
   run_text_chunks(input, model, run,
                   [&](const std::vector<TextItem>&, const EncodedBatch&,

@@ -37,6 +37,16 @@ std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encod
   return outputs;
 }
 
+void refuse_text_pairs(const std::vector<TextItem>& items, size_t first, const char* command,
+                       const char* hint) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].pair) {
+      fail(ErrorCode::kBadInput, command, " takes single texts, but ",
+           input_label(items[i], first + i + 1), " has a \"text_pair\"", hint);
+    }
+  }
+}
+
 void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const Model>& model,
                      const ChunkedRun& run, const ChunkOutput& output) {
   TextReader reader(input);

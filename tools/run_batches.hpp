@@ -21,10 +21,16 @@ std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encod
 // of max(kTextsPerChunk, batch_size) texts at a time, encodes it, runs it in length-sorted batches
 // and hands it to the subcommand's output before reading the next, with a progress bar.
 struct ChunkedRun {
-  const char* what = "";   // the subcommand, for logs and the progress bar
+  // A subcommand's --threads (the tokenizer's too), --batch-size and --max-length.
+  ChunkedRun(const char* command, int threads, int batch, int length)
+      : what(command), batch_size(batch), max_length(length) {
+    run_options.threads = threads;
+  }
+
+  const char* what;        // the subcommand, for logs and the progress bar
   RunOptions run_options;  // threads is also the tokenizer's
-  int batch_size = 32;
-  int max_length = 0;
+  int batch_size;
+  int max_length;
   // Optional: throws for texts the subcommand refuses, before they run. `first` is the input
   // number (from 0) of items[0].
   std::function<void(const std::vector<TextItem>& items, size_t first)> check;
@@ -33,6 +39,11 @@ struct ChunkedRun {
 using ChunkOutput =
     std::function<void(const std::vector<TextItem>& items, const EncodedBatch& encoded,
                        const std::vector<SequenceOutput>& outputs, size_t first)>;
+
+// Throws kBadInput for the first text of `items` that has a text_pair: "<command> takes single
+// texts, but input N has a "text_pair"<hint>". `first`: the input number (from 0) of items[0].
+void refuse_text_pairs(const std::vector<TextItem>& items, size_t first, const char* command,
+                       const char* hint = "");
 
 void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const Model>& model,
                      const ChunkedRun& run, const ChunkOutput& output);
