@@ -103,7 +103,7 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
       if (file_fd_ < 0)
         fail(ErrorCode::kIo, "cannot open ", options.file, ": ", std::strerror(errno));
       source_ = options.file;
-      stdin_lines_ = std::make_unique<DescriptorLines>(file_fd_, source_);
+      pipe_lines_ = std::make_unique<DescriptorLines>(file_fd_, source_);
       return;
     }
     file_ = open_input_file(options.file);
@@ -124,7 +124,7 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
   if (::fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
     in_ = &std::cin;  // `< file`: never pauses
   } else {
-    stdin_lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
+    pipe_lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
   }
 }
 
@@ -137,7 +137,7 @@ std::vector<TextItem> TextReader::next(size_t count) {
   TextItem item;
   while (items.size() < count && !finished_) {
     // A pipe's writer that has paused for kPipePauseMs gets its texts so far processed.
-    if (!items.empty() && stdin_lines_ && !stdin_lines_->ready(kPipePauseMs)) break;
+    if (!items.empty() && pipe_lines_ && !pipe_lines_->ready(kPipePauseMs)) break;
     if (read_item(item)) {
       items.push_back(std::move(item));
     } else {
@@ -148,7 +148,7 @@ std::vector<TextItem> TextReader::next(size_t count) {
 }
 
 double TextReader::fraction_read() {
-  if (stdin_lines_) return finished_ ? 1.0 : -1.0;
+  if (pipe_lines_) return finished_ ? 1.0 : -1.0;
   if (in_ == nullptr) {
     return arguments_.empty() ? 1.0 : double(next_argument_) / double(arguments_.size());
   }
@@ -160,7 +160,7 @@ double TextReader::fraction_read() {
 
 // The next text, skipping blank JSON lines; false at the end of the input.
 bool TextReader::read_item(TextItem& item) {
-  if (in_ == nullptr && !stdin_lines_) {
+  if (in_ == nullptr && !pipe_lines_) {
     if (next_argument_ == arguments_.size()) return false;
     item = {arguments_[next_argument_++], std::nullopt, 0};
     return true;
@@ -218,7 +218,7 @@ bool TextReader::read_item(TextItem& item) {
 }
 
 bool TextReader::read_line(std::string& line) {
-  if (stdin_lines_) return stdin_lines_->next(line);
+  if (pipe_lines_) return pipe_lines_->next(line);
   return static_cast<bool>(std::getline(*in_, line));
 }
 

@@ -41,7 +41,7 @@ class TextReader {
   std::ifstream file_;
   std::istringstream joined_arguments_;           // --jsonl arguments, read as lines
   std::istream* in_ = nullptr;                    // a file or the --jsonl arguments
-  std::unique_ptr<DescriptorLines> stdin_lines_;  // stdin or a FIFO, when not a regular file
+  std::unique_ptr<DescriptorLines> pipe_lines_;  // stdin or a FIFO, when not a regular file
   int file_fd_ = -1;                              // the FIFO's descriptor
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
