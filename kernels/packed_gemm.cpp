@@ -1,5 +1,6 @@
 // pack_weights: w: [n, k] -> packed: [panels, k, 16], zero-padded past n.
 // pack_rows: x: [m, k] -> tiles: [row_tiles, k, 16], zero-padded past m.
+// unpack_weights: packed: [panels, k, 16] -> w: [n, k].
 #include "kernels/packed_gemm.hpp"
 
 #include <algorithm>
@@ -34,6 +35,15 @@ void pack_weights(const float* w, size_t n, size_t k, float* packed) {
     const size_t first = panel * kPackedPanel;
     transpose_into_tile(w + first * k, k, std::min(kPackedPanel, n - first), k,
                         packed + panel * k * kPackedPanel);
+  }
+}
+
+void unpack_weights(const float* packed, size_t n, size_t k, float* w) {
+  for (size_t column = 0; column < n; ++column) {
+    const float* panel = packed + column / kPackedPanel * k * kPackedPanel;
+    const size_t slot = column % kPackedPanel;
+    float* row = w + column * k;
+    for (size_t p = 0; p < k; ++p) row[p] = panel[p * kPackedPanel + slot];
   }
 }
 

@@ -26,6 +26,10 @@ inline size_t row_tile_floats(size_t m, size_t k) { return row_tiles(m) * k * kR
 // columns c * 16 .. c * 16 + 15 and zeros past n.
 void pack_weights(const float* w, size_t n, size_t k, float* packed);
 
+// packed: [panels, k, kPackedPanel] (pack_weights' layout) -> w: [n, k], its inverse; the zeros
+// past n are dropped.
+void unpack_weights(const float* packed, size_t n, size_t k, float* w);
+
 // x: [m, k] rows ld_x apart -> tiles: [row_tiles(m), k, kRowTile], tile t holding rows
 // t * 16 .. t * 16 + 15 and zeros past m.
 void pack_rows(const float* x, size_t ld_x, size_t m, size_t k, float* tiles);

@@ -10,8 +10,11 @@
 namespace roformer {
 namespace {
 
-// Bumped whenever the meaning of keys or tensors changes; older files are refused with a hint.
-constexpr uint32_t kFileRevision = 1;
+// Bumped whenever the meaning of keys or tensors changes. Revision 2 added roformer.weight_layout
+// (revision 1 files hold rows, see model/weights.hpp); files older than kOldestFileRevision or
+// newer than kFileRevision are refused with a hint.
+constexpr uint32_t kFileRevision = 2;
+constexpr uint32_t kOldestFileRevision = 1;
 
 struct HeadName {
   HeadKind kind;
@@ -247,9 +250,10 @@ ModelConfig read_config(const gguf::File& file) {
          "\", expected \"roformer\"");
   }
   uint32_t revision = file.get_u32("roformer.file_revision");
-  if (revision != kFileRevision) {
+  if (revision < kOldestFileRevision || revision > kFileRevision) {
     fail(ErrorCode::kBadModel, file.path(), ": model file revision ", revision,
-         ", this build reads revision ", kFileRevision, "; re-run roformer convert");
+         ", this build reads revisions ", kOldestFileRevision, " to ", kFileRevision,
+         "; re-run roformer convert");
   }
   ModelConfig c;
   auto positive = [&](const char* key) {

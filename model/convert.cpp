@@ -14,6 +14,7 @@
 #include "engine/error.hpp"
 #include "engine/log.hpp"
 #include "engine/output_path.hpp"
+#include "kernels/packed_gemm.hpp"
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/config.hpp"
 #include "model/gguf/gguf.hpp"
@@ -378,9 +379,10 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
   gguf::Writer writer;
   write_config(config, writer);
   write_tokenizer(tokenizer, writer);
+  write_weight_layout(options.weight_layout, writer);
 
   std::vector<std::string> missing, wrong_shape;
-  const auto specs = expected_tensors(config);
+  const auto specs = expected_tensors(config, options.weight_layout);
   for (const auto& spec : specs) {
     auto sources = sources_of(spec.name, config);
     std::vector<int64_t> part_shape(spec.shape.begin(), spec.shape.end());
@@ -400,7 +402,13 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
       }
       values.insert(values.end(), it->second.values.begin(), it->second.values.end());
     }
-    if (missing.empty() && wrong_shape.empty()) writer.add_tensor(spec.name, spec.shape, values.data());
+    if (!missing.empty() || !wrong_shape.empty()) continue;
+    if (spec.panels) {
+      std::vector<float> panels(kernels::packed_floats(spec.shape[0], spec.shape[1]));
+      kernels::pack_weights(values.data(), spec.shape[0], spec.shape[1], panels.data());
+      values = std::move(panels);
+    }
+    writer.add_tensor(spec.name, spec.stored_shape(), values.data());
   }
   std::vector<std::string> unexpected;
   for (const auto& [name, data] : tensors) {

@@ -3,12 +3,17 @@
 
 #include <string>
 
+#include "model/weights.hpp"
+
 namespace roformer {
 
 struct ConvertOptions {
   std::string tokenizer;             // "" = decide from tokenizer_config.json / vocab; "jieba"; "bert"
   std::string jieba_dictionary_path; // jieba dict.txt; needed when the tokenizer is jieba
   std::string name;                  // general.name; "" = the folder's name
+  // Panels: the engine maps its GEMM weights without a copy. Rows: any tool that reads GGUF sees
+  // PyTorch's [out, in] matrices; the engine packs them in memory on first use.
+  WeightLayout weight_layout = WeightLayout::kPanels16;
 };
 
 struct ConvertReport {

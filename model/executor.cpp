@@ -130,10 +130,14 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
   const kernels::KernelTable& k = active_kernels();
   const size_t call_rows = packed_call_rows(k.isa);
   if (call_rows == 0) {
-    blas_linear(linear, x, y, rows, out, in, workers, threads, act);
+    const float* weight = linear.weight ? linear.weight
+                                        : model_->packed_weights().unpacked(linear.packed, out, in);
+    blas_linear(weight, linear.bias, x, y, rows, out, in, workers, threads, act);
     return;
   }
-  const float* weights = model_->packed_weights().get(linear.weight, out, in);
+  const PackedWeights& packed = model_->packed_weights();
+  const float* weights =
+      linear.packed ? packed.panels(linear.packed, out, in) : packed.get(linear.weight, out, in);
   for (size_t row = 0; row < rows; row += call_rows) {
     const size_t m = std::min(call_rows, rows - row);
     if (kernels::row_tile_floats(m, in) > row_tiles_floats_) {
@@ -158,8 +162,9 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
 // small-matrix kernel (under about 2^19 multiply-adds) sums in yet another order; every worker's
 // piece stays above that (kMinPieceMacs) and smaller GEMMs run on one worker, so the thread count
 // never changes a bit.
-void Session::blas_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                          size_t in, int workers, int threads, kernels::Activation act) {
+void Session::blas_linear(const float* weight, const float* bias, const float* x, float* y,
+                          size_t rows, size_t out, size_t in, int workers, int threads,
+                          kernels::Activation act) {
   const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
   // With an activation the bias waits for the activation pass, which adds it first as the packed
   // kernel does.
@@ -167,14 +172,14 @@ void Session::blas_linear(const Linear& linear, const float* x, float* y, size_t
   parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
     const size_t first = begin * kColumnBlock, last = std::min(out, end * kColumnBlock);
     if (first >= last) return;
-    const float* bias = linear.bias && !activated ? linear.bias + first : nullptr;
-    kernels::linear(x, linear.weight + first * in, bias, y + first, /*ld_y=*/out, rows,
+    const float* block_bias = bias && !activated ? bias + first : nullptr;
+    kernels::linear(x, weight + first * in, block_bias, y + first, /*ld_y=*/out, rows,
                     last - first, in);
   });
   if (!activated) return;
   const kernels::KernelTable& k = active_kernels();
   parallel_chunks(rows, threads, [&](size_t begin, size_t end) {
-    k.bias_activation(y + begin * out, linear.bias, end - begin, out, act);
+    k.bias_activation(y + begin * out, bias, end - begin, out, act);
   });
 }
 
@@ -403,7 +408,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
         fail(ErrorCode::kUnsupported, "a RoFormer-v2 masked LM head needs embedding_size ",
              embedding, " equal to hidden_size ", hidden);
       }
-      linear(Linear{w.token_embd, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding,
+      linear(Linear{w.token_embd, nullptr, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding,
              threads);
       per_token(head_out, vocab, &SequenceOutput::prediction_scores);
       break;

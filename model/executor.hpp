@@ -56,10 +56,10 @@ class Session {
   // it), split among `threads` by output columns.
   void linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out, size_t in,
               int threads, kernels::Activation act = kernels::Activation::kIdentity);
-  // The scalar path's linear: OpenBLAS split among `workers`, then the activation in a pass of
-  // its own on `threads`.
-  void blas_linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                   size_t in, int workers, int threads, kernels::Activation act);
+  // The scalar path's linear over weight: [out, in]: OpenBLAS split among `workers`, then the
+  // activation in a pass of its own on `threads`.
+  void blas_linear(const float* weight, const float* bias, const float* x, float* y, size_t rows,
+                   size_t out, size_t in, int workers, int threads, kernels::Activation act);
 
   std::shared_ptr<const Model> model_;
   Arena arena_;

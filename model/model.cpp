@@ -15,9 +15,9 @@ const char* strip_accents_text(const std::optional<bool>& strip) {
   return *strip ? "true" : "false";
 }
 
-// An upper bound of the packed size of every matrix the executor may multiply by: each 2-D tensor
-// but the token type table (a masked LM's decoder multiplies by token_embd), with a line of slack
-// per matrix for alignment.
+// An upper bound of the packed size of every matrix the executor may pack or copy into 2 MB
+// pages: each 2-D tensor but the token type table (a masked LM's decoder multiplies by
+// token_embd), with a line of slack per matrix for alignment.
 size_t packable_floats(const ModelConfig& config) {
   size_t floats = 0;
   for (const TensorSpec& spec : expected_tensors(config)) {
@@ -106,13 +106,14 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
   model->tokenizer_ = std::make_unique<Tokenizer>(std::move(tokenizer.vocab), tokenizer.options,
                                                   std::move(tokenizer.jieba_dictionary));
   model->weights_ = bind_weights(*model->file_, model->config_);
-  model->packed_weights_ =
-      std::make_unique<PackedWeights>(model->file_.get(), packable_floats(model->config_));
+  model->packed_weights_ = std::make_unique<PackedWeights>(
+      model->file_.get(), packable_floats(model->config_));
   model->load_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   log_at(LogLevel::kInfo, "loaded ", path, " in ", model->load_ms_,
          " ms: ", model->config_.num_layers, " layers, hidden ", model->config_.hidden_size, ", ",
-         model->file_->tensors().size(), " tensors");
+         model->file_->tensors().size(), " tensors, weights in ",
+         weight_layout_name(model->weights_.layout));
   return model;
 }
 

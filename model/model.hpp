@@ -43,7 +43,8 @@ class Model {
   const Weights& weights() const { return weights_; }
   size_t tensor_count() const;
   double load_milliseconds() const { return load_ms_; }
-  // The weights repacked for the small-row GEMM kernel, shared by all sessions.
+  // The weights the file does not hold in the layout a kernel needs, repacked (or, for OpenBLAS,
+  // unpacked) on first use and shared by all sessions.
   const PackedWeights& packed_weights() const { return *packed_weights_; }
 
  private:

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #include "engine/cpu_features.hpp"
@@ -39,7 +40,7 @@ PackedWeights::PackedWeights(const gguf::File* file, size_t capacity_floats) : f
   mapping_ = mapping;
   mapping_bytes_ = bytes + kHugePage;
   auto* start = reinterpret_cast<char*>(round_up(reinterpret_cast<uintptr_t>(mapping), kHugePage));
-  ::madvise(start, bytes, MADV_HUGEPAGE);  // a hint: without it the range still works
+  if (!std::getenv("NOHUGE")) ::madvise(start, bytes, MADV_HUGEPAGE);  // a hint: without it the range still works
   range_ = reinterpret_cast<float*>(start);
   range_floats_ = bytes / sizeof(float);
 }
@@ -61,17 +62,44 @@ float* PackedWeights::allocate(size_t floats) const {
   return own_buffers_.back().get();
 }
 
-const float* PackedWeights::get(const float* weight, size_t out, size_t in) const {
+template <typename Convert>
+const float* PackedWeights::converted(const float* source, size_t source_bytes, size_t floats,
+                                      Convert convert) const {
   std::lock_guard<std::mutex> lock(mutex_);
-  auto found = packed_.find(weight);
+  return converted_locked(source, source_bytes, floats, convert);
+}
+
+template <typename Convert>
+const float* PackedWeights::converted_locked(const float* source, size_t source_bytes,
+                                             size_t floats, Convert convert) const {
+  auto found = packed_.find(source);
   if (found != packed_.end()) return found->second;
-  float* packed = allocate(kernels::packed_floats(out, in));
+  float* copy = allocate(floats);
+  convert(copy);
+  if (file_ != nullptr) file_->release_pages(source, source_bytes);
+  packed_.emplace(source, copy);
+  return copy;
+}
+
+const float* PackedWeights::get(const float* weight, size_t out, size_t in) const {
   // pack_weights' layout is pack_rows' of the weight's rows (16-row tiles, step-major), so the
   // ISA's vector pack_rows builds it, which makes the first pass of a large model faster.
-  active_kernels().pack_rows(weight, in, out, in, packed);
-  if (file_ != nullptr) file_->release_pages(weight, out * in * sizeof(float));
-  packed_.emplace(weight, packed);
-  return packed;
+  return converted(weight, out * in * sizeof(float), kernels::packed_floats(out, in),
+                   [&](float* packed) { active_kernels().pack_rows(weight, in, out, in, packed); });
+}
+
+const float* PackedWeights::unpacked(const float* packed, size_t out, size_t in) const {
+  return converted(packed, kernels::packed_floats(out, in) * sizeof(float), out * in,
+                   [&](float* rows) { kernels::unpack_weights(packed, out, in, rows); });
+}
+
+const float* PackedWeights::panels(const float* packed, size_t out, size_t in) const {
+  const size_t floats = kernels::packed_floats(out, in);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (used_once_.insert(packed).second) return packed;
+  return converted_locked(packed, floats * sizeof(float), floats, [&](float* copy) {
+    std::memcpy(copy, packed, floats * sizeof(float));
+  });
 }
 
 size_t PackedWeights::count() const {

@@ -1,11 +1,13 @@
-// Weight matrices repacked for kernels::linear_packed, built on first use and shared by every
-// Session of one Model: a model used from many threads packs each matrix once, not once a thread.
+// Weight matrices repacked for kernels::linear_packed (or, from a file that holds them packed,
+// unpacked for OpenBLAS), built on first use and shared by every Session of one Model: a model
+// used from many threads converts each matrix once, not once a thread.
 #pragma once
 
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace roformer {
@@ -16,10 +18,10 @@ class File;
 
 class PackedWeights {
  public:
-  // `file` maps the weights; once a weight is packed, its pages of the mapping leave resident
-  // memory, so the packed copy does not double the weights' footprint (they come back from the
-  // page cache if a large batch reads them through OpenBLAS). `capacity_floats` bounds the
-  // packed size of every matrix the model may pack (0: no bound known).
+  // `file` maps the weights; once a weight is converted, its pages of the mapping leave resident
+  // memory, so the copy does not double the weights' footprint (they come back from the page
+  // cache if read again). `capacity_floats` bounds the packed size of every matrix the model may
+  // pack (0: no bound known).
   explicit PackedWeights(const gguf::File* file = nullptr, size_t capacity_floats = 0);
   ~PackedWeights();
   PackedWeights(const PackedWeights&) = delete;
@@ -28,7 +30,13 @@ class PackedWeights {
   // weight: [out, in] row-major (the mapped file) -> its packed copy, valid while this lives.
   // Thread-safe; a weight only ever used at large row counts is never packed.
   const float* get(const float* weight, size_t out, size_t in) const;
-  // How many matrices are packed so far.
+  // packed: [panels(out), in, 16] (the mapped file) -> its [out, in] copy, likewise.
+  const float* unpacked(const float* packed, size_t out, size_t in) const;
+  // packed: [panels(out), in, 16] (the mapped file) -> the panels to compute with. On first use
+  // the mapping's own, so the first result waits for no copy; from the second use on, a copy in
+  // the 2 MB-page range, which a pass streams faster than the file's 4 KB pages.
+  const float* panels(const float* packed, size_t out, size_t in) const;
+  // How many matrices are converted so far.
   size_t count() const;
   // Whether the matrices live in one range that asked the kernel for 2 MB pages.
   bool in_huge_page_range() const { return range_ != nullptr; }
@@ -40,6 +48,13 @@ class PackedWeights {
   using Buffer = std::unique_ptr<float, FreeDeleter>;
 
   float* allocate(size_t floats) const;
+  // The copy of `source` that `convert` fills (once) in `floats` floats.
+  template <typename Convert>
+  const float* converted(const float* source, size_t source_bytes, size_t floats,
+                         Convert convert) const;
+  template <typename Convert>  // with mutex_ held
+  const float* converted_locked(const float* source, size_t source_bytes, size_t floats,
+                                Convert convert) const;
 
   const gguf::File* file_;
   // One reserved address range for every packed matrix (see the constructor); matrices are
@@ -52,6 +67,7 @@ class PackedWeights {
   mutable size_t range_used_ = 0;
   mutable std::mutex mutex_;
   mutable std::unordered_map<const float*, const float*> packed_;
+  mutable std::unordered_set<const float*> used_once_;  // panels read from the mapping once
   mutable std::vector<Buffer> own_buffers_;
 };
 

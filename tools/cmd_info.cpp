@@ -38,6 +38,7 @@ int run_info(const InfoOptions& options) {
       {"tokenizer", model->tokenizer_kind() == TokenizerKind::kJieba ? "jieba" : "bert"},
       {"do_lower_case", model->tokenizer().options().do_lower_case},
       {"tensor_count", model->tensor_count()},
+      {"weight_layout", weight_layout_name(model->weights().layout)},
   };
   if (c.has_pooler) info["pooler_activation"] = c.pooler_activation;
   if (options.json) {

@@ -180,6 +180,20 @@ TEST(PackWeightsTest, IsPackRowsOfTheWeightRows) {
   }
 }
 
+// A model file may hold weights packed; the OpenBLAS path unpacks them back to [n, k].
+TEST(UnpackWeightsTest, InvertsPackWeights) {
+  for (size_t n : {1, 15, 16, 19, 40}) {
+    for (size_t k : {1, 9, 24}) {
+      std::vector<float> w(n * k);
+      for (size_t i = 0; i < w.size(); ++i) w[i] = float(i) - 7.25f;
+      std::vector<float> packed(packed_floats(n, k)), back(n * k, -1.0f);
+      pack_weights(w.data(), n, k, packed.data());
+      unpack_weights(packed.data(), n, k, back.data());
+      ASSERT_EQ(back, w) << "n " << n << " k " << k;
+    }
+  }
+}
+
 TEST(PackRowsTest, TilesHoldRowsStepMajorAndZeroPadding) {
   const size_t m = 19, k = 5, ld_x = 7;
   std::vector<float> x(m * ld_x), tiles(row_tile_floats(m, k), -1.0f);

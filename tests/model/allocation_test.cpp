@@ -63,8 +63,9 @@ TEST(Allocation, ForwardPassAllocatesOnlyItsResults) {
   }
 }
 
+// A file in rows is packed in memory on first use, once for every session.
 TEST(Allocation, SessionsOfOneModelShareThePackedWeights) {
-  auto model = Model::load(converted_fixture("v1_seqcls"));
+  auto model = Model::load(converted_fixture("v1_seqcls", WeightLayout::kRows));
   const auto short_batch = two_sequences(8);
   Session first(model);
   first.run(short_batch, RunOptions{});

@@ -40,14 +40,17 @@ fs::path scratch_dir() {
   return dir.path;
 }
 
-std::string converted_fixture(const std::string& name) {
+std::string converted_fixture(const std::string& name, WeightLayout layout) {
   static std::mutex mutex;
   static std::map<std::string, std::string> converted;
   std::lock_guard<std::mutex> lock(mutex);
-  if (auto it = converted.find(name); it != converted.end()) return it->second;
-  std::string out = (scratch_dir() / (name + ".gguf")).string();
-  convert_checkpoint(fixture_dir(name).string(), out, ConvertOptions{});
-  converted[name] = out;
+  const std::string file = name + "." + weight_layout_name(layout) + ".gguf";
+  if (auto it = converted.find(file); it != converted.end()) return it->second;
+  std::string out = (scratch_dir() / file).string();
+  ConvertOptions options;
+  options.weight_layout = layout;
+  convert_checkpoint(fixture_dir(name).string(), out, options);
+  converted[file] = out;
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/executor.hpp"
+#include "model/weights.hpp"
 
 namespace roformer::test {
 
@@ -16,7 +17,8 @@ std::filesystem::path fixture_dir(const std::string& name);
 // A scratch folder for this test binary, emptied at first use.
 std::filesystem::path scratch_dir();
 // Converts a fixture folder (cached per process) and returns the model file.
-std::string converted_fixture(const std::string& name);
+std::string converted_fixture(const std::string& name,
+                              WeightLayout layout = WeightLayout::kPanels16);
 std::string default_model_path();
 
 struct FixtureRequest {
