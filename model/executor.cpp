@@ -408,8 +408,8 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
         fail(ErrorCode::kUnsupported, "a RoFormer-v2 masked LM head needs embedding_size ",
              embedding, " equal to hidden_size ", hidden);
       }
-      linear(Linear{w.token_embd, nullptr, w.mlm_bias}, decoder_input, head_out, T, vocab, embedding,
-             threads);
+      linear(Linear{w.token_embd, nullptr, w.mlm_bias}, decoder_input, head_out, T, vocab,
+             embedding, threads);
       per_token(head_out, vocab, &SequenceOutput::prediction_scores);
       break;
     }

@@ -40,7 +40,7 @@ PackedWeights::PackedWeights(const gguf::File* file, size_t capacity_floats) : f
   mapping_ = mapping;
   mapping_bytes_ = bytes + kHugePage;
   auto* start = reinterpret_cast<char*>(round_up(reinterpret_cast<uintptr_t>(mapping), kHugePage));
-  if (!std::getenv("NOHUGE")) ::madvise(start, bytes, MADV_HUGEPAGE);  // a hint: without it the range still works
+  ::madvise(start, bytes, MADV_HUGEPAGE);  // a hint: without it the range still works
   range_ = reinterpret_cast<float*>(start);
   range_floats_ = bytes / sizeof(float);
 }

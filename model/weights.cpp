@@ -73,7 +73,8 @@ std::vector<TensorSpec> expected_tensors(const ModelConfig& c, WeightLayout layo
     add_linear(specs, layout, block + ".attn_out", hidden, hidden, c.use_bias);
     add_norm(specs, c, block + ".attn_out_norm", hidden);
     add_linear(specs, layout, block + ".ffn_up", uint64_t(c.intermediate_size), hidden, c.use_bias);
-    add_linear(specs, layout, block + ".ffn_down", hidden, uint64_t(c.intermediate_size), c.use_bias);
+    add_linear(specs, layout, block + ".ffn_down", hidden, uint64_t(c.intermediate_size),
+               c.use_bias);
     add_norm(specs, c, block + ".ffn_out_norm", hidden);
   }
   if (c.has_pooler) add_linear(specs, layout, "pooler", hidden, hidden, true);
@@ -84,7 +85,9 @@ std::vector<TensorSpec> expected_tensors(const ModelConfig& c, WeightLayout layo
       add_linear(specs, layout, "cls.dense", hidden, hidden, true);
       add_linear(specs, layout, "cls.out", labels, hidden, true);
       break;
-    case HeadKind::kTokenClassification: add_linear(specs, layout, "cls.out", labels, hidden, true); break;
+    case HeadKind::kTokenClassification:
+      add_linear(specs, layout, "cls.out", labels, hidden, true);
+      break;
     case HeadKind::kQuestionAnswering: add_linear(specs, layout, "cls.out", 2, hidden, true); break;
     case HeadKind::kMaskedLm:
       // v2's masked LM head is only hidden x token_embd^T.

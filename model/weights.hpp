@@ -76,7 +76,8 @@ struct Weights {
 };
 
 // Checks that the file holds exactly the expected tensors with the expected shapes (F32) for its
-// weight layout and returns pointers into the mapping; throws kBadModel naming the tensor, expected and actual.
+// weight layout and returns pointers into the mapping; throws kBadModel naming the tensor,
+// expected and actual.
 Weights bind_weights(const gguf::File& file, const ModelConfig& config);
 
 }  // namespace roformer
