@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -265,6 +266,33 @@ std::string show_magic(const uint8_t* bytes) {
   return "'" + printable + "' (" + hex + ")";
 }
 
+// A key or tensor name as an error quotes it: a damaged length field can make a "name" of the
+// whole rest of the file, so a long one is cut, with its length.
+std::string shown_name(const std::string& name) {
+  constexpr size_t kLongest = 80;
+  if (name.size() <= kLongest) return name;
+  return str(name.substr(0, kLongest), "... (", name.size(), " bytes)");
+}
+
+// Our writer lays tensors out one after another; a tensor whose bytes run into the next one's
+// (a damaged offset) would silently read another tensor's weights.
+void refuse_overlapping_tensors(const std::string& path, const std::vector<TensorInfo>& tensors) {
+  std::vector<const TensorInfo*> by_offset;
+  by_offset.reserve(tensors.size());
+  for (const TensorInfo& info : tensors) by_offset.push_back(&info);
+  std::sort(by_offset.begin(), by_offset.end(),
+            [](const TensorInfo* a, const TensorInfo* b) { return a->offset < b->offset; });
+  for (size_t i = 1; i < by_offset.size(); ++i) {
+    const TensorInfo& before = *by_offset[i - 1];
+    const TensorInfo& after = *by_offset[i];
+    if (before.offset + before.size_bytes > after.offset) {
+      bad_model(path, str("tensor '", shown_name(before.name), "' (", before.size_bytes,
+                          " bytes at offset ", before.offset, ") overlaps tensor '",
+                          shown_name(after.name), "' (at offset ", after.offset, ")"));
+    }
+  }
+}
+
 }  // namespace
 
 const char* value_kind_name(const Value& value) {
@@ -337,8 +365,10 @@ void File::parse() {
   for (uint64_t i = 0; i < kv_count; ++i) {
     std::string key = cursor.read_string({metadata_key, " #", i});
     if (key.empty()) bad_model(path, str("metadata key #", i, " is empty"));
-    const std::string what = str("metadata '", key, "'");
-    if (metadata_index_.count(key) != 0) bad_model(path, str("duplicate metadata key '", key, "'"));
+    const std::string what = str("metadata '", shown_name(key), "'");
+    if (metadata_index_.count(key) != 0) {
+      bad_model(path, str("duplicate metadata key '", shown_name(key), "'"));
+    }
     const uint32_t type = cursor.read<uint32_t>({what, " (value type)"});
     if (key == kAlignmentKey && type != kTypeU32) {
       bad_model(path, str(what, " must be UINT32, got ", gguf_type_name(type), " (", type, ")"));
@@ -364,9 +394,10 @@ void File::parse() {
     TensorInfo info;
     info.name = cursor.read_string({tensor_name, " #", i});
     if (info.name.empty()) bad_model(path, str("tensor name #", i, " is empty"));
-    const std::string what = str("tensor '", info.name, "'");
-    if (tensor_index_.count(info.name) != 0)
-      bad_model(path, str("duplicate tensor name '", info.name, "'"));
+    const std::string what = str("tensor '", shown_name(info.name), "'");
+    if (tensor_index_.count(info.name) != 0) {
+      bad_model(path, str("duplicate tensor name '", shown_name(info.name), "'"));
+    }
 
     const uint32_t n_dims = cursor.read<uint32_t>({what, " (n_dims)"});
     if (n_dims == 0 || n_dims > kMaxDims) {
@@ -412,12 +443,14 @@ void File::parse() {
   const uint64_t data_bytes = mapped_size_ - data_offset_;
   for (TensorInfo& info : tensors_) {
     if (info.offset > data_bytes || info.size_bytes > data_bytes - info.offset) {
-      bad_model(path, str("data of tensor '", info.name, "' runs past the end of the file: needs ",
+      bad_model(path, str("data of tensor '", shown_name(info.name),
+                          "' runs past the end of the file: needs ",
                           info.size_bytes, " bytes at offset ", info.offset,
                           " of the data section, which holds only ", data_bytes, " bytes"));
     }
     info.data = mapped_ + data_offset_ + info.offset;
   }
+  refuse_overlapping_tensors(path, tensors_);
 }
 
 const Value* File::find(const std::string& key) const {

@@ -513,6 +513,33 @@ TEST_F(GgufTest, RefusesBadTensorInfos) {
                    {"runs past the end", "260 bytes at offset 0"});
 }
 
+// A damaged offset that points into another tensor's bytes would read that tensor's values.
+TEST_F(GgufTest, RefusesOverlappingTensors) {
+  Raw overlap;  // 16 floats at 0, then 1 float at 32: inside the first
+  overlap.header(2, 0).tensor_info("a", {16}, 0, 0).tensor_info("b", {1}, 0, 32).pad_to(32).zeros(
+      128);
+  expect_bad_model(write_raw("overlap.gguf", overlap),
+                   {"tensor 'a' (64 bytes at offset 0) overlaps tensor 'b' (at offset 32)"});
+  Raw same;  // listed in the other order, both at 64
+  same.header(2, 0).tensor_info("c", {1}, 0, 64).tensor_info("d", {1}, 0, 64).pad_to(32).zeros(
+      128);
+  expect_bad_model(write_raw("same.gguf", same), {"overlaps tensor"});
+  Raw adjacent;  // touching is fine
+  adjacent.header(2, 0).tensor_info("e", {8}, 0, 32).tensor_info("f", {8}, 0, 0).pad_to(32).zeros(
+      64);
+  const std::string path = write_raw("adjacent.gguf", adjacent);
+  EXPECT_EQ(File::open(path)->tensors().size(), 2u);
+}
+
+// A damaged length field can turn the rest of the file into a key's name; errors quote 80 bytes.
+TEST_F(GgufTest, ErrorsQuoteAtMostTheStartOfALongName) {
+  const std::string long_name(5000, 'k');
+  const std::string message =
+      expect_bad_model(write_raw("longkey.gguf", Raw().header(0, 1).key(long_name, 99)),
+                       {std::string(80, 'k') + "... (5000 bytes)", "unknown value type 99"});
+  EXPECT_EQ(message.find(std::string(81, 'k')), std::string::npos) << message;
+}
+
 TEST_F(GgufTest, RefusesDataSectionStartingPastTheEnd) {
   Raw raw;
   raw.header(1, 0).tensor_info("t", {1}, 0, 0);  // no padding and no data
