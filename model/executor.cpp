@@ -1,6 +1,7 @@
 #include "model/executor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include "engine/cpu_features.hpp"
@@ -28,6 +29,7 @@ struct Session::Plan {
   size_t scratch_stride = 0;   // floats of scratch per thread
   size_t first_rows = 0;       // [sequences, hidden]: position 0 of each sequence
   size_t head_dense = 0;       // [sequences, hidden]
+  size_t first_qkv = 0;        // [sequences, 3 * hidden]: position 0's queries in the last layer
   size_t head_out = 0;         // sequence heads [sequences, labels]; token heads [tokens, outputs]
   size_t mlm_hidden = 0;       // [tokens, embedding_size]
   size_t pooled = 0;           // [sequences, hidden]
@@ -120,24 +122,34 @@ Session::~Session() = default;
 // whatever its column block and the rows around it: results depend neither on the thread count
 // nor on the batch.
 void Session::linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out,
-                     size_t in, int threads, kernels::Activation act) {
+                     size_t in, int threads, kernels::Activation act, ColumnRange columns) {
+  const bool all_columns = columns.begin == 0 && columns.end >= out;
+  if (columns.begin % kColumnBlock != 0 || columns.begin >= std::min(columns.end, out) ||
+      (!all_columns && act != kernels::Activation::kIdentity)) {
+    fail(ErrorCode::kInternal, "linear: columns [", columns.begin, ", ", columns.end, ") of ", out,
+         " should start a block of ", kColumnBlock, ", and only all of them take an activation");
+  }
   // A piece of work under this many multiply-adds is not worth a thread, and OpenBLAS would send
   // it to its small-matrix kernel, which sums in another order (see blas_linear).
   constexpr size_t kMinPieceMacs = size_t(1) << 21;
-  const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
-  const size_t most_workers = std::min(rows * out * in / kMinPieceMacs, blocks);
+  const size_t width = std::min(columns.end, out) - columns.begin;
+  const size_t first_block = columns.begin / kColumnBlock;
+  const size_t blocks = (width + kColumnBlock - 1) / kColumnBlock;
+  const size_t most_workers = std::min(rows * width * in / kMinPieceMacs, blocks);
   const int workers = static_cast<int>(std::clamp<size_t>(most_workers, 1, size_t(threads)));
   const kernels::KernelTable& k = active_kernels();
   const size_t call_rows = packed_call_rows(k.isa);
   if (call_rows == 0) {
     const float* weight = linear.weight ? linear.weight
                                         : model_->packed_weights().unpacked(linear.packed, out, in);
-    blas_linear(weight, linear.bias, x, y, rows, out, in, workers, threads, act);
+    blas_linear(weight, linear.bias, x, y, rows, out, in, first_block, blocks, workers, threads,
+                act);
     return;
   }
   const PackedWeights& packed = model_->packed_weights();
   const float* weights =
-      linear.packed ? packed.panels(linear.packed, out, in) : packed.get(linear.weight, out, in);
+      linear.packed ? packed.panels(linear.packed, out, in, pass_)
+                    : packed.get(linear.weight, out, in);
   for (size_t row = 0; row < rows; row += call_rows) {
     const size_t m = std::min(call_rows, rows - row);
     if (kernels::row_tile_floats(m, in) > row_tiles_floats_) {
@@ -151,7 +163,7 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
     });
     parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
       k.linear_packed(row_tiles_, weights, linear.bias, act, y + row * out, /*ld_y=*/out, m, out,
-                      in, begin, end);
+                      in, first_block + begin, first_block + end);
     });
   }
 }
@@ -163,14 +175,14 @@ void Session::linear(const Linear& linear, const float* x, float* y, size_t rows
 // piece stays above that (kMinPieceMacs) and smaller GEMMs run on one worker, so the thread count
 // never changes a bit.
 void Session::blas_linear(const float* weight, const float* bias, const float* x, float* y,
-                          size_t rows, size_t out, size_t in, int workers, int threads,
-                          kernels::Activation act) {
-  const size_t blocks = (out + kColumnBlock - 1) / kColumnBlock;
+                          size_t rows, size_t out, size_t in, size_t first_block, size_t blocks,
+                          int workers, int threads, kernels::Activation act) {
   // With an activation the bias waits for the activation pass, which adds it first as the packed
   // kernel does.
   const bool activated = act != kernels::Activation::kIdentity;
   parallel_chunks(blocks, workers, [&](size_t begin, size_t end) {
-    const size_t first = begin * kColumnBlock, last = std::min(out, end * kColumnBlock);
+    const size_t first = (first_block + begin) * kColumnBlock;
+    const size_t last = std::min(out, (first_block + end) * kColumnBlock);
     if (first >= last) return;
     const float* block_bias = bias && !activated ? bias + first : nullptr;
     kernels::linear(x, weight + first * in, block_bias, y + first, /*ld_y=*/out, rows,
@@ -199,6 +211,9 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   validate(batch, c);
   if (batch.empty()) return {};
   const int threads = std::max(options.threads, 1);
+  // Unique to this pass among every session's (see PackedWeights::panels).
+  static std::atomic<uint64_t> passes{0};
+  pass_ = passes.fetch_add(1, std::memory_order_relaxed);
 
   const size_t hidden = c.hidden_size, embedding = c.embedding_size, inter = c.intermediate_size;
   const size_t heads = c.num_heads, head_dim = c.head_dim(), vocab = c.vocab_size;
@@ -228,6 +243,7 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
   plan.scratch = layout.reserve(plan.scratch_stride * threads);
   plan.first_rows = layout.reserve(B * hidden);
   plan.head_dense = layout.reserve(B * hidden);
+  plan.first_qkv = layout.reserve(B * 3 * hidden);
   plan.head_out = layout.reserve((token_head ? T : B) * std::max<size_t>(labels, 1));
   if (c.head == HeadKind::kMaskedLm && options.head) {
     plan.mlm_hidden = layout.reserve(T * embedding);
@@ -297,7 +313,25 @@ std::vector<SequenceOutput> Session::run(const std::vector<SequenceInput>& batch
     const LayerWeights& layer = w.layers[l];
     const bool first_only = !every_token && l + 1 == w.layers.size();
     // qkv: [tokens, 3 * hidden] = x Wqkv^T + b
-    linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden, threads);
+    if (first_only && hidden % kColumnBlock == 0) {
+      // Keys and values of every token, queries of position 0 alone (into first_qkv, then to
+      // each sequence's first row of qkv): the same sums, a third less of this GEMM.
+      float* first_qkv = arena_.f32(plan.first_qkv);
+      for (size_t s = 0; s < B; ++s) {
+        const float* row = hidden_rows + plan.starts[s] * hidden;
+        std::copy(row, row + hidden, first + s * hidden);
+      }
+      linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden, threads,
+             kernels::Activation::kIdentity, ColumnRange{hidden, 3 * hidden});
+      linear(layer.qkv, first, first_qkv, B, 3 * hidden, hidden, threads,
+             kernels::Activation::kIdentity, ColumnRange{0, hidden});
+      for (size_t s = 0; s < B; ++s) {
+        const float* query = first_qkv + s * 3 * hidden;
+        std::copy(query, query + hidden, qkv + plan.starts[s] * 3 * hidden);
+      }
+    } else {
+      linear(layer.qkv, hidden_rows, qkv, T, 3 * hidden, hidden, threads);
+    }
     // context: [tokens, hidden], one (sequence, head) per work item.
     parallel_items(B * heads, threads, [&](size_t item, int worker) {
       const size_t s = item / heads, h = item % heads;

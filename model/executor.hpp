@@ -34,6 +34,12 @@ struct RunOptions {
   int threads = 1;                 // exact number of threads for BLAS and the kernels
 };
 
+// Output columns [begin, end) of a linear layer, for Session's GEMMs.
+struct ColumnRange {
+  size_t begin = 0;
+  size_t end = SIZE_MAX;
+};
+
 class Session {
  public:
   explicit Session(std::shared_ptr<const Model> model);
@@ -54,18 +60,24 @@ class Session {
   // x: [rows, in] -> y: [rows, out] = act(x W^T + b), by our packed-weight kernel (act applied
   // in its epilogue) on AVX2 and AVX-512, by OpenBLAS on the scalar path (act in a pass after
   // it), split among `threads` by output columns.
+  // `columns` limits the work to output columns [begin, end) (begin a multiple of 16, no
+  // activation unless all); the other columns of y are left as they are.
   void linear(const Linear& linear, const float* x, float* y, size_t rows, size_t out, size_t in,
-              int threads, kernels::Activation act = kernels::Activation::kIdentity);
-  // The scalar path's linear over weight: [out, in]: OpenBLAS split among `workers`, then the
-  // activation in a pass of its own on `threads`.
+              int threads, kernels::Activation act = kernels::Activation::kIdentity,
+              ColumnRange columns = ColumnRange{});
+  // The scalar path's linear over weight: [out, in], blocks of 16 columns
+  // [first_block, first_block + blocks): OpenBLAS split among `workers`, then the activation in a
+  // pass of its own on `threads`.
   void blas_linear(const float* weight, const float* bias, const float* x, float* y, size_t rows,
-                   size_t out, size_t in, int workers, int threads, kernels::Activation act);
+                   size_t out, size_t in, size_t first_block, size_t blocks, int workers,
+                   int threads, kernels::Activation act);
 
   std::shared_ptr<const Model> model_;
   Arena arena_;
   std::vector<float> rotary_cos_;  // [positions, head_dim / 2]
   std::vector<float> rotary_sin_;
   size_t rotary_positions_ = 0;
+  uint64_t pass_ = 0;  // this run's id among every session's passes
   float* row_tiles_ = nullptr;  // in the arena: the packed input of linear's own kernel
   size_t row_tiles_floats_ = 0;
 };

@@ -93,10 +93,12 @@ const float* PackedWeights::unpacked(const float* packed, size_t out, size_t in)
                    [&](float* rows) { kernels::unpack_weights(packed, out, in, rows); });
 }
 
-const float* PackedWeights::panels(const float* packed, size_t out, size_t in) const {
+const float* PackedWeights::panels(const float* packed, size_t out, size_t in,
+                                   uint64_t pass) const {
   const size_t floats = kernels::packed_floats(out, in);
   std::lock_guard<std::mutex> lock(mutex_);
-  if (used_once_.insert(packed).second) return packed;
+  const auto [first, inserted] = first_pass_.try_emplace(packed, pass);
+  if (inserted || first->second == pass) return packed;
   return converted_locked(packed, floats * sizeof(float), floats, [&](float* copy) {
     std::memcpy(copy, packed, floats * sizeof(float));
   });

@@ -4,10 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 namespace roformer {
@@ -32,10 +32,11 @@ class PackedWeights {
   const float* get(const float* weight, size_t out, size_t in) const;
   // packed: [panels(out), in, 16] (the mapped file) -> its [out, in] copy, likewise.
   const float* unpacked(const float* packed, size_t out, size_t in) const;
-  // packed: [panels(out), in, 16] (the mapped file) -> the panels to compute with. On first use
-  // the mapping's own, so the first result waits for no copy; from the second use on, a copy in
-  // the 2 MB-page range, which a pass streams faster than the file's 4 KB pages.
-  const float* panels(const float* packed, size_t out, size_t in) const;
+  // packed: [panels(out), in, 16] (the mapped file) -> the panels to compute with. In the first
+  // forward pass that uses them (`pass`: an id unique to each pass of each session) the
+  // mapping's own, so the first result waits for no copy; from a second pass on, a copy in the
+  // 2 MB-page range, which a pass streams faster than the file's 4 KB pages.
+  const float* panels(const float* packed, size_t out, size_t in, uint64_t pass) const;
   // How many matrices are converted so far.
   size_t count() const;
   // Whether the matrices live in one range that asked the kernel for 2 MB pages.
@@ -67,7 +68,8 @@ class PackedWeights {
   mutable size_t range_used_ = 0;
   mutable std::mutex mutex_;
   mutable std::unordered_map<const float*, const float*> packed_;
-  mutable std::unordered_set<const float*> used_once_;  // panels read from the mapping once
+  // Panels read from the mapping so far, and the pass that read them.
+  mutable std::unordered_map<const float*, uint64_t> first_pass_;
   mutable std::vector<Buffer> own_buffers_;
 };
 
