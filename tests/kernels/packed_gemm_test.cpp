@@ -45,7 +45,7 @@ TEST_P(PackedGemmTest, BitIdenticalToScalarAndCloseToDouble) {
   std::mt19937 rng(31);
   MaxError error("linear_packed", GetParam());
   for (size_t m : {0, 1, 2, 5, 6, 7, 11, 12, 13, 15, 16, 17, 25, 33}) {
-    for (size_t n : {1, 8, 15, 16, 17, 33, 48}) {
+    for (size_t n : {1, 8, 15, 16, 17, 33, 48, 100}) {
       for (size_t k : {1, 7, 64, 100}) {
         for (bool with_bias : {true, false}) {
           Problem problem(m, n, k, rng);
