@@ -1,7 +1,9 @@
 // attention: q, k, v: [seq, head_dim] rows ld_qkv apart; out: [seq, head_dim] rows ld_out apart;
 // cos, sin: [seq, head_dim / 2]; key_mask: [seq]; scratch: attention_scratch_floats(seq, head_dim).
 // The query-tiled attention of kernels/attention_tiled.hpp with 16-lane vectors: keys transposed
-// in groups of 16; short blocks and the output tail use k-masks.
+// in groups of 16; short blocks and the output tail use k-masks. Scores take the tile's 8 queries
+// by 3 groups of keys, values 8 queries by 2 vectors of output columns: 24 or 16 of the 32 zmm
+// registers accumulate, and 11 or 10 loads serve 24 or 16 multiply-adds (9 per 8 with one vector).
 #include <algorithm>
 #include <cstddef>
 #include <limits>
@@ -25,40 +27,78 @@ struct Ops {
 
   // scores[q][g * 16 + lane] = query[q] . key(g * 16 + lane) for the groups of one block.
   // queries: [Q, padded]; groups: [count, padded, 16]; scores: [Q, kAttentionKeyBlock].
+  // Three groups (48 keys) at a time: 3 Q accumulators, 3 key loads and Q broadcasts per feature.
   template <size_t Q>
   static void tile_scores(const float* queries, const float* groups, size_t group_count,
                           size_t head_dim, size_t padded, float* scores) {
-    for (size_t g = 0; g < group_count; ++g) {
-      const float* group = groups + g * padded * kGroup;
-      __m512 acc[Q];
-      for (size_t q = 0; q < Q; ++q) acc[q] = _mm512_setzero_ps();
-      for (size_t d = 0; d < head_dim; ++d) {
-        const __m512 key = _mm512_load_ps(group + d * kGroup);
-        for (size_t q = 0; q < Q; ++q) {
-          acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(queries[q * padded + d]), key, acc[q]);
-        }
-      }
-      for (size_t q = 0; q < Q; ++q) {
-        _mm512_store_ps(scores + q * kAttentionKeyBlock + g * kGroup, acc[q]);
-      }
+    size_t g = 0;
+    for (; g + 3 <= group_count; g += 3) {
+      scores_block<Q, 3>(queries, groups + g * padded * kGroup, head_dim, padded,
+                         scores + g * kGroup);
+    }
+    if (g + 2 == group_count) {
+      scores_block<Q, 2>(queries, groups + g * padded * kGroup, head_dim, padded,
+                         scores + g * kGroup);
+    } else if (g + 1 == group_count) {
+      scores_block<Q, 1>(queries, groups + g * padded * kGroup, head_dim, padded,
+                         scores + g * kGroup);
     }
   }
 
   // acc[q] += sum_j p[q][j] * values[j] for j < count; acc: [Q, padded], p: [Q,
-  // kAttentionKeyBlock].
+  // kAttentionKeyBlock]. Two vectors of output columns (32) at a time: 2 Q accumulators, 2 value
+  // loads and Q broadcasts per key.
   template <size_t Q>
   static void tile_values(const float* p, const float* values, size_t count, size_t padded,
                           float* acc) {
-    for (size_t c = 0; c < padded; c += kLanes) {
-      __m512 a[Q];
-      for (size_t q = 0; q < Q; ++q) a[q] = _mm512_load_ps(acc + q * padded + c);
-      for (size_t j = 0; j < count; ++j) {
-        const __m512 value = _mm512_load_ps(values + j * padded + c);
-        for (size_t q = 0; q < Q; ++q) {
-          a[q] = _mm512_fmadd_ps(_mm512_set1_ps(p[q * kAttentionKeyBlock + j]), value, a[q]);
-        }
+    size_t c = 0;
+    for (; c + 2 * kLanes <= padded; c += 2 * kLanes) {
+      values_block<Q, 2>(p, values + c, count, padded, acc + c);
+    }
+    if (c < padded) values_block<Q, 1>(p, values + c, count, padded, acc + c);
+  }
+
+  // scores[q][v * 16 + lane] for Q queries and G groups (one vector each).
+  template <size_t Q, size_t G>
+  static void scores_block(const float* queries, const float* groups, size_t head_dim,
+                           size_t padded, float* scores) {
+    __m512 acc[Q][G];
+    for (size_t q = 0; q < Q; ++q) {
+      for (size_t v = 0; v < G; ++v) acc[q][v] = _mm512_setzero_ps();
+    }
+    for (size_t d = 0; d < head_dim; ++d) {
+      __m512 key[G];
+      for (size_t v = 0; v < G; ++v) key[v] = _mm512_load_ps(groups + v * padded * kGroup + d * kGroup);
+      for (size_t q = 0; q < Q; ++q) {
+        const __m512 query = _mm512_set1_ps(queries[q * padded + d]);
+        for (size_t v = 0; v < G; ++v) acc[q][v] = _mm512_fmadd_ps(query, key[v], acc[q][v]);
       }
-      for (size_t q = 0; q < Q; ++q) _mm512_store_ps(acc + q * padded + c, a[q]);
+    }
+    for (size_t q = 0; q < Q; ++q) {
+      for (size_t v = 0; v < G; ++v) {
+        _mm512_store_ps(scores + q * kAttentionKeyBlock + v * kGroup, acc[q][v]);
+      }
+    }
+  }
+
+  // acc[q][0..16 V) += sum_j p[q][j] * values[j][0..16 V) for Q queries.
+  template <size_t Q, size_t V>
+  static void values_block(const float* p, const float* values, size_t count, size_t padded,
+                           float* acc) {
+    __m512 a[Q][V];
+    for (size_t q = 0; q < Q; ++q) {
+      for (size_t v = 0; v < V; ++v) a[q][v] = _mm512_load_ps(acc + q * padded + v * kLanes);
+    }
+    for (size_t j = 0; j < count; ++j) {
+      __m512 value[V];
+      for (size_t v = 0; v < V; ++v) value[v] = _mm512_load_ps(values + j * padded + v * kLanes);
+      for (size_t q = 0; q < Q; ++q) {
+        const __m512 weight = _mm512_set1_ps(p[q * kAttentionKeyBlock + j]);
+        for (size_t v = 0; v < V; ++v) a[q][v] = _mm512_fmadd_ps(weight, value[v], a[q][v]);
+      }
+    }
+    for (size_t q = 0; q < Q; ++q) {
+      for (size_t v = 0; v < V; ++v) _mm512_store_ps(acc + q * padded + v * kLanes, a[q][v]);
     }
   }
 
