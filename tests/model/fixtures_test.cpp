@@ -248,5 +248,29 @@ TEST(Executor, ThreadCountDoesNotChangeResults) {
   }
 }
 
+// At base width the GEMMs are large enough for two workers. With 2 threads and 320 tokens our
+// GEMM splits its rows among the workers (kMinRowsPerWorker), with 3 its output columns: the bits
+// must be those of one thread either way.
+TEST(Executor, RowAndColumnSplitsGiveOneThreadsBits) {
+  auto model = Model::load(converted_fixture("v1_base_shapes"));
+  Session session(model);
+  std::vector<SequenceInput> texts(2);
+  for (size_t s = 0; s < texts.size(); ++s) {
+    for (size_t t = 0; t < 160; ++t) texts[s].input_ids.push_back(int32_t(5 + (t * 13 + s) % 900));
+  }
+  RunOptions one;
+  one.last_hidden_state = true;
+  const auto want = session.run(texts, one);
+  for (int threads : {2, 3}) {
+    RunOptions many = one;
+    many.threads = threads;
+    const auto got = session.run(texts, many);
+    for (size_t s = 0; s < texts.size(); ++s) {
+      EXPECT_EQ(got[s].last_hidden_state, want[s].last_hidden_state) << threads << " threads";
+      EXPECT_EQ(got[s].logits, want[s].logits) << threads << " threads";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace roformer::test
