@@ -69,9 +69,11 @@ constexpr size_t kMinRowsPerWorker = 128;
 // the two kernels sum in different orders, and a text's result must not depend on its batch.
 // Measured with tools/bench_kernels, BM_LinearPacked against BM_Linear, both on one thread, at the
 // widths of RoFormer-base:
-// - AVX-512 (AMD EPYC, Zen 4): 103-111 GFLOP/s from 16 to 512 rows at k = 768 and 3072, against
-//   OpenBLAS's 58 at 16 rows, 92 at 128 and 95-101 at 512 and more (at 2,048 rows in one call the
-//   packed rows outgrow the caches: 42 GFLOP/s at k = 3072).
+// - AVX-512 (Intel Xeon, two 512-bit FMA units; tiles of 8 rows by 3 panels): 143-175 GFLOP/s
+//   at 16 rows, 179-198 from 64 to 512, 172-180 at 2,048 in one call, against OpenBLAS's 65-75 at
+//   16 rows, 155-165 at 128 and 178-195 at 512; 256 and 512 rows per call ran 32 x 128 tokens
+//   alike, 1,024 3% slower. (Zen 4, with the earlier 16-row tiles: 103-111 GFLOP/s against
+//   OpenBLAS's 58 at 16 rows and 95-101 at 512.)
 // - AVX2 (AMD EPYC, family 23, no AVX-512): 43-45 GFLOP/s from 16 to 512 rows, against OpenBLAS's
 //   19-31 at 16 rows, 42 at 128 and 44 at 512 and more; 37-39 at 2,048 rows in one call. On Zen 4
 //   the AVX2 kernel fell from 80-98 GFLOP/s at 128 rows to 53 at 512 rows and k = 3072.

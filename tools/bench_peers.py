@@ -5,7 +5,8 @@ Builds RoFormer (v1, post-norm, interleaved rotary pairs) in PyTorch from its eq
 against the shared fixture v1_base_shapes (one layer at base width), then stacks that layer into a
 RoFormer-base-shaped encoder (12 layers, hidden 768, 12 heads, FFN 3072, vocabulary 1,000), writes
 it as a Hugging Face checkpoint, converts it with `roformer convert`, exports it to ONNX and times
-the three engines at the shapes and thread counts of `roformer bench`. Prints one table with ratios.
+the three engines at the shapes and thread counts of `roformer bench`, taking turns round after
+round. Prints one table with ratios.
 
 A benchmark, not a test: CI does not run it. Needs Debian's python3-torch and python3-onnx, and
 onnxruntime-node installed outside the repository:
@@ -264,6 +265,15 @@ def whole_process_seconds(command, env=None):
     return time.perf_counter() - start
 
 
+def alternate(ours_command, peer_command, peer_env, runs):
+    """Median seconds of `runs` whole processes of each command, the two taking turns."""
+    ours, peer = [], []
+    for _ in range(runs):
+        ours.append(whole_process_seconds(ours_command))
+        peer.append(whole_process_seconds(peer_command, peer_env))
+    return statistics.median(ours), statistics.median(peer)
+
+
 def startup(args, model_file, onnx_file):
     """Process start to the first 1x16 result on one thread. roformer: `roformer infer` on one
     request of 16 ids (load, one pass, output written). ONNX Runtime: ort_time.js with one timed
@@ -273,13 +283,11 @@ def startup(args, model_file, onnx_file):
     request.write_text(json.dumps([{"name": "first", "input_ids": ids,
                                     "attention_mask": [[1] * 16], "token_type_ids": [[0] * 16]}]))
     env = dict(os.environ, NODE_PATH=str(args.ort_modules))
-    ours = statistics.median(whole_process_seconds(
+    ours, peer = alternate(
         [args.roformer, "infer", "-m", str(model_file), "-i", str(request), "-o",
-         str(Path(args.work) / "startup_1x16.safetensors"), "-t", "1"])
-        for _ in range(args.process_runs))
-    peer = statistics.median(whole_process_seconds(
-        ["node", str(SHARED / "peers" / "ort_time.js"), str(onnx_file), "1", "16", "1", "1"], env)
-        for _ in range(args.process_runs))
+         str(Path(args.work) / "startup_1x16.safetensors"), "-t", "1"],
+        ["node", str(SHARED / "peers" / "ort_time.js"), str(onnx_file), "1", "16", "1", "1"],
+        env, args.process_runs)
     print("\nprocess start to the first 1x16 result, one thread (median of %d)" % args.process_runs)
     print(f"{'roformer s':>11} {'ORT s':>8} {'ratio':>7}")
     print(f"{ours:>11.2f} {peer:>8.2f} {ours / peer:>7.2f}", flush=True)
@@ -295,12 +303,10 @@ def reviews(args, thread_counts):
     print("\n1,000 test reviews, whole processes (median of %d)" % args.process_runs)
     print(f"{'threads':>7} {'roformer s':>11} {'ORT s':>8} {'ratio':>7}")
     for threads in thread_counts:
-        ours = statistics.median(whole_process_seconds(
-            [args.roformer, "classify", "--jsonl", "--file", str(texts), "-t", str(threads)])
-            for _ in range(args.process_runs))
-        peer = statistics.median(whole_process_seconds(
+        ours, peer = alternate(
+            [args.roformer, "classify", "--jsonl", "--file", str(texts), "-t", str(threads)],
             ["node", str(SHARED / "peers" / "ort_reviews.js"), str(onnx), str(ids), str(threads)],
-            env) for _ in range(args.process_runs))
+            env, args.process_runs)
         print(f"{threads:>7} {ours:>11.2f} {peer:>8.2f} {ours / peer:>7.2f}", flush=True)
 
 
@@ -316,6 +322,8 @@ def main():
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch eager")
     parser.add_argument("--reviews", action="store_true", help="also time the 1,000 reviews")
     parser.add_argument("--process-runs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="turns each engine takes at each shape, interleaved")
     args = parser.parse_args()
     thread_counts = sorted({int(t) for t in args.threads.split(",")})
     shapes = [tuple(int(v) for v in shape.split("x")) for shape in args.shapes.split(",")]
@@ -334,19 +342,26 @@ def main():
     print(f"model: {args.layers} layers, hidden 768, 12 heads, FFN 3072, vocabulary 1,000 "
           f"({model_file.stat().st_size / 1e6:.0f} MB)", flush=True)
 
-    print(f"\n{'shape':<8} {'threads':>7} {'runs':>5} {'roformer ms':>12} {'ORT ms':>9} "
+    print(f"\n{'shape':<8} {'threads':>7} {'runs':>7} {'roformer ms':>12} {'ORT ms':>9} "
           f"{'torch ms':>9} {'vs ORT':>7} {'vs torch':>9}")
     for threads in thread_counts:
         for batch, seq in shapes:
             runs = runs_for(batch, seq, args.runs)
-            settle()
-            ours = time_roformer(args.roformer, model_file, batch, seq, threads, runs)
-            settle()
-            ort = time_ort(args.ort_modules, onnx_file, batch, seq, threads, runs)
-            settle()
-            eager = math.nan if args.no_torch else time_torch(
-                model, base_config["vocab_size"], batch, seq, threads, runs)
-            print(f"{batch}x{seq:<6} {threads:>7} {runs:>5} {ours:>12.2f} {ort:>9.2f} "
+            # The engines take turns, round after round, so that a stretch when the shared machine
+            # runs slow falls on all of them; each figure is the median of its rounds' medians.
+            rounds = {"ours": [], "ort": [], "torch": []}
+            for _ in range(args.rounds):
+                settle()
+                rounds["ours"].append(
+                    time_roformer(args.roformer, model_file, batch, seq, threads, runs))
+                settle()
+                rounds["ort"].append(
+                    time_ort(args.ort_modules, onnx_file, batch, seq, threads, runs))
+                settle()
+                rounds["torch"].append(math.nan if args.no_torch else time_torch(
+                    model, base_config["vocab_size"], batch, seq, threads, runs))
+            ours, ort, eager = (statistics.median(rounds[e]) for e in ("ours", "ort", "torch"))
+            print(f"{batch}x{seq:<6} {threads:>7} {f'{args.rounds}x{runs}':>7} {ours:>12.2f} {ort:>9.2f} "
                   f"{eager:>9.2f} {ours / ort:>7.2f} {ours / eager:>9.2f}", flush=True)
     startup(args, model_file, onnx_file)
     if args.reviews:
