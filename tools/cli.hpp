@@ -56,8 +56,6 @@ std::vector<TextItem> read_text_inputs(const TextInputOptions& options);
 std::ifstream open_input_file(const std::string& path);
 // Throws when stdin is a directory (`< /tmp`), which reads as empty rather than failing.
 void require_stdin_readable();
-// Throws naming `source` when reading stopped on an error rather than at the end.
-void require_read_to_end(std::istream& in, const std::string& source);
 
 // Digits only (checked before a CLI::Range, which would call a word "not in range").
 CLI::Validator whole_number();

@@ -73,10 +73,6 @@ void require_stdin_readable() {
   }
 }
 
-void require_read_to_end(std::istream& in, const std::string& source) {
-  if (in.bad()) fail(ErrorCode::kIo, "cannot read ", source, ": ", std::strerror(errno));
-}
-
 CLI::Validator non_empty_path() {
   return CLI::Validator(
       [](std::string& value) -> std::string {

@@ -2,13 +2,14 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
-#include <iostream>
+#include <functional>
+#include <sstream>
 
 #include "engine/error.hpp"
 #include "model/heads/answer_span.hpp"
 #include "model/heads/text_span.hpp"
 #include "tools/cli.hpp"
+#include "tools/descriptor_lines.hpp"
 #include "tools/run_batches.hpp"
 
 namespace roformer::cli {
@@ -26,10 +27,12 @@ struct QaOptions {
   int max_length = 0;
 };
 
-// One {"question", "context"} object (or {"text", "text_pair"}) per non-blank line.
-void read_pairs(std::istream& in, const std::string& source, std::vector<TextItem>& items) {
+// One {"question", "context"} object (or {"text", "text_pair"}) per non-blank line, each line
+// from `next_line` (false at the end).
+void read_pairs(const std::function<bool(std::string&)>& next_line, const std::string& source,
+                std::vector<TextItem>& items) {
   std::string line;
-  for (size_t line_number = 1; std::getline(in, line); ++line_number) {
+  for (size_t line_number = 1; next_line(line); ++line_number) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json object;
     try {
@@ -77,7 +80,8 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
     if (input.jsonl) {
       for (const auto& text : input.texts) {
         std::istringstream in(text);
-        read_pairs(in, "argument", items);
+        read_pairs([&in](std::string& line) { return !std::getline(in, line).fail(); },
+                   "argument", items);
       }
       return items;
     }
@@ -89,9 +93,8 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
     return {{input.texts[0], input.texts[1]}};
   }
   if (!input.file.empty() && input.file != "-") {
-    std::ifstream in = open_input_file(input.file);
-    read_pairs(in, input.file, items);
-    require_read_to_end(in, input.file);
+    const auto lines = DescriptorLines::open(input.file);
+    read_pairs([&lines](std::string& line) { return lines->next(line); }, input.file, items);
     return items;
   }
   if (input.file.empty() && isatty(STDIN_FILENO)) {
@@ -99,8 +102,8 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
          "with question and context on stdin");
   }
   require_stdin_readable();
-  read_pairs(std::cin, "stdin", items);
-  require_read_to_end(std::cin, "stdin");
+  DescriptorLines lines(STDIN_FILENO, "stdin");
+  read_pairs([&lines](std::string& line) { return lines.next(line); }, "stdin", items);
   return items;
 }
 

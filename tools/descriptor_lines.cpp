@@ -1,6 +1,8 @@
 #include "tools/descriptor_lines.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -9,6 +11,23 @@
 #include "engine/error.hpp"
 
 namespace roformer::cli {
+
+std::unique_ptr<DescriptorLines> DescriptorLines::open(const std::string& path) {
+  // A FIFO blocks here until its writer opens it, as it would for any reader.
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) fail(ErrorCode::kIo, "cannot open ", path, ": ", std::strerror(errno));
+  auto lines = std::make_unique<DescriptorLines>(fd, path);
+  lines->owns_fd_ = true;
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode)) {
+    fail(ErrorCode::kIo, path, " is a directory (expected a text file)");
+  }
+  return lines;
+}
+
+DescriptorLines::~DescriptorLines() {
+  if (owns_fd_) ::close(fd_);
+}
 
 size_t DescriptorLines::line_end() {
   // A long line arrives over many reads: each byte is searched once.
@@ -47,6 +66,7 @@ bool DescriptorLines::ready(int timeout_ms) {
 
 void DescriptorLines::fill() {
   buffer_.erase(0, start_);
+  erased_ += start_;
   searched_ -= searched_ > start_ ? start_ : searched_;
   start_ = 0;
   char block[1 << 16];

@@ -1,15 +1,24 @@
-// Lines of a file descriptor (stdin) read with read(2) into a buffer of our own, so the reader
-// knows what has arrived: a pipe whose writer pauses (`tail -f log | roformer classify`) can have
-// its finished lines processed at once instead of waiting for a whole chunk.
+// Lines of a file descriptor (an input file or stdin) read with read(2) into a buffer of our own,
+// so the reader knows what has arrived: a pipe whose writer pauses (`tail -f log | roformer
+// classify`) can have its finished lines processed at once instead of waiting for a whole chunk.
+// Every text input read from a file or stdin comes through here, whatever kind of file it is.
 #pragma once
 
+#include <memory>
 #include <string>
 
 namespace roformer::cli {
 
 class DescriptorLines {
  public:
+  // The lines of `fd`, which the caller keeps open (stdin); `name` is its name in messages.
   DescriptorLines(int fd, std::string name) : fd_(fd), name_(std::move(name)) {}
+  // The lines of the file at `path` (a regular file, a FIFO, a device), opened here and closed
+  // with this. Throws kIo naming it when it cannot be opened or is a directory.
+  static std::unique_ptr<DescriptorLines> open(const std::string& path);
+  ~DescriptorLines();
+  DescriptorLines(const DescriptorLines&) = delete;
+  DescriptorLines& operator=(const DescriptorLines&) = delete;
 
   // The next line without its '\n' (the last one may lack it); false at the end. Throws kIo
   // naming the source when reading fails.
@@ -19,15 +28,20 @@ class DescriptorLines {
   // the input has ended, or the descriptor becomes readable in time.
   bool ready(int timeout_ms);
 
+  // Bytes of the input handed out so far (lines with their '\n'), for the progress of a file.
+  size_t bytes_consumed() const { return erased_ + start_; }
+
  private:
   size_t line_end();  // where the first buffered '\n' is, or npos
   void fill();
 
   int fd_;
   std::string name_;
+  bool owns_fd_ = false;
   std::string buffer_;
   size_t start_ = 0;     // buffer_[start_..) is not handed out yet
   size_t searched_ = 0;  // buffer_[start_..searched_) holds no '\n'
+  size_t erased_ = 0;    // bytes dropped from the front of buffer_ once handed out
   bool ended_ = false;
 };
 

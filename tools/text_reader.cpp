@@ -1,14 +1,9 @@
 #include "tools/text_reader.hpp"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <iostream>
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
@@ -95,23 +90,12 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
     return;
   }
   if (!options.file.empty() && options.file != "-") {
+    lines_ = DescriptorLines::open(options.file);
     struct stat info {};
-    if (::stat(options.file.c_str(), &info) == 0 &&
-        (S_ISFIFO(info.st_mode) || S_ISCHR(info.st_mode))) {
-      // A FIFO or a device (/dev/stdin, `<(...)`) may pause like a pipe on stdin.
-      file_fd_ = ::open(options.file.c_str(), O_RDONLY);
-      if (file_fd_ < 0)
-        fail(ErrorCode::kIo, "cannot open ", options.file, ": ", std::strerror(errno));
-      source_ = options.file;
-      pipe_lines_ = std::make_unique<DescriptorLines>(file_fd_, source_);
-      return;
+    if (::stat(options.file.c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
+      size_ = static_cast<double>(info.st_size);
     }
-    file_ = open_input_file(options.file);
-    std::error_code error;
-    const auto bytes = std::filesystem::file_size(options.file, error);
-    if (!error) size_ = static_cast<double>(bytes);
     source_ = options.file;
-    in_ = &file_;
     return;
   }
   if (options.file.empty() && isatty(STDIN_FILENO)) {
@@ -120,16 +104,7 @@ TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) 
   }
   require_stdin_readable();
   source_ = "stdin";
-  struct stat info {};
-  if (::fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode)) {
-    in_ = &std::cin;  // `< file`: never pauses
-  } else {
-    pipe_lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
-  }
-}
-
-TextReader::~TextReader() {
-  if (file_fd_ >= 0) ::close(file_fd_);
+  lines_ = std::make_unique<DescriptorLines>(STDIN_FILENO, source_);
 }
 
 std::vector<TextItem> TextReader::next(size_t count) {
@@ -137,7 +112,7 @@ std::vector<TextItem> TextReader::next(size_t count) {
   TextItem item;
   while (items.size() < count && !finished_) {
     // A pipe's writer that has paused for kPipePauseMs gets its texts so far processed.
-    if (!items.empty() && pipe_lines_ && !pipe_lines_->ready(kPipePauseMs)) break;
+    if (!items.empty() && lines_ && !lines_->ready(kPipePauseMs)) break;
     if (read_item(item)) {
       items.push_back(std::move(item));
     } else {
@@ -148,19 +123,19 @@ std::vector<TextItem> TextReader::next(size_t count) {
 }
 
 double TextReader::fraction_read() {
-  if (pipe_lines_) return finished_ ? 1.0 : -1.0;
-  if (in_ == nullptr) {
+  if (finished_) return 1.0;
+  if (in_ == nullptr && !lines_) {
     return arguments_.empty() ? 1.0 : double(next_argument_) / double(arguments_.size());
   }
-  if (finished_) return 1.0;
   if (size_ <= 0.0) return -1.0;
+  if (lines_) return std::min(1.0, static_cast<double>(lines_->bytes_consumed()) / size_);
   const auto position = in_->tellg();
   return position < 0 ? -1.0 : std::min(1.0, static_cast<double>(position) / size_);
 }
 
 // The next text, skipping blank JSON lines; false at the end of the input.
 bool TextReader::read_item(TextItem& item) {
-  if (in_ == nullptr && !pipe_lines_) {
+  if (in_ == nullptr && !lines_) {
     if (next_argument_ == arguments_.size()) return false;
     item = {arguments_[next_argument_++], std::nullopt, 0};
     return true;
@@ -218,13 +193,12 @@ bool TextReader::read_item(TextItem& item) {
 }
 
 bool TextReader::read_line(std::string& line) {
-  if (pipe_lines_) return pipe_lines_->next(line);
+  if (lines_) return lines_->next(line);
   return static_cast<bool>(std::getline(*in_, line));
 }
 
 void TextReader::finish() {
   finished_ = true;
-  if (in_ != nullptr) require_read_to_end(*in_, source_);
   if (invalid_utf8_lines_ > 0) {
     log_at(LogLevel::kWarning, source_, ": ", invalid_utf8_lines_,
            invalid_utf8_lines_ == 1 ? " line holds" : " lines hold",

@@ -2,7 +2,6 @@
 // streams through bounded memory, and output begins before the input ends.
 #pragma once
 
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -17,7 +16,6 @@ class TextReader {
  public:
   // Opens the input; throws when there is none (a terminal on stdin) or it cannot be read.
   explicit TextReader(const TextInputOptions& options);
-  ~TextReader();
   TextReader(const TextReader&) = delete;
   TextReader& operator=(const TextReader&) = delete;
 
@@ -38,11 +36,9 @@ class TextReader {
   const bool jsonl_;
   std::vector<std::string> arguments_;  // plain-text arguments, handed out as they are
   size_t next_argument_ = 0;
-  std::ifstream file_;
-  std::istringstream joined_arguments_;           // --jsonl arguments, read as lines
-  std::istream* in_ = nullptr;                    // a file or the --jsonl arguments
-  std::unique_ptr<DescriptorLines> pipe_lines_;  // stdin or a FIFO, when not a regular file
-  int file_fd_ = -1;                              // the FIFO's descriptor
+  std::istringstream joined_arguments_;     // --jsonl arguments, read as lines
+  std::istream* in_ = nullptr;              // the --jsonl arguments
+  std::unique_ptr<DescriptorLines> lines_;  // --file or stdin
   std::string source_;
   double size_ = -1.0;  // bytes, when the input is a regular file
   size_t line_number_ = 0, blank_lines_ = 0, invalid_utf8_lines_ = 0, lone_surrogates_ = 0;
