@@ -7,10 +7,18 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "engine/error.hpp"
 
 namespace roformer::cli {
+namespace {
+
+// A UTF-8 byte-order mark (U+FEFF) opening the input says how it is encoded; it is no part of
+// the first text, whose offsets would otherwise start at 1.
+constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+}  // namespace
 
 std::unique_ptr<DescriptorLines> DescriptorLines::open(const std::string& path) {
   // A FIFO blocks here until its writer opens it, as it would for any reader.
@@ -36,7 +44,20 @@ size_t DescriptorLines::line_end() {
   return end;
 }
 
+void DescriptorLines::skip_byte_order_mark() {
+  // A pipe may deliver the mark a byte at a time: read until its three bytes are known.
+  while (!ended_ && buffer_.size() < kByteOrderMark.size() &&
+         kByteOrderMark.substr(0, buffer_.size()) == buffer_) {
+    fill();
+  }
+  if (buffer_.compare(0, kByteOrderMark.size(), kByteOrderMark) == 0) {
+    start_ = kByteOrderMark.size();
+  }
+  at_start_ = false;
+}
+
 bool DescriptorLines::next(std::string& line) {
+  if (at_start_) skip_byte_order_mark();
   while (true) {
     const size_t end = line_end();
     if (end != std::string::npos) {

@@ -2,6 +2,7 @@
 // so the reader knows what has arrived: a pipe whose writer pauses (`tail -f log | roformer
 // classify`) can have its finished lines processed at once instead of waiting for a whole chunk.
 // Every text input read from a file or stdin comes through here, whatever kind of file it is.
+// A UTF-8 byte-order mark at the very start of the input is dropped; one inside a line is text.
 #pragma once
 
 #include <memory>
@@ -34,6 +35,7 @@ class DescriptorLines {
  private:
   size_t line_end();  // where the first buffered '\n' is, or npos
   void fill();
+  void skip_byte_order_mark();
 
   int fd_;
   std::string name_;
@@ -43,6 +45,7 @@ class DescriptorLines {
   size_t searched_ = 0;  // buffer_[start_..searched_) holds no '\n'
   size_t erased_ = 0;    // bytes dropped from the front of buffer_ once handed out
   bool ended_ = false;
+  bool at_start_ = true;  // nothing handed out yet: a byte-order mark may come first
 };
 
 }  // namespace roformer::cli

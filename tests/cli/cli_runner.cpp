@@ -1,6 +1,7 @@
 #include "cli_runner.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,6 +99,39 @@ CliResult run_cli_redirected(const std::vector<std::string>& args, const CliStre
   if (streams.stdout_path.empty() && !streams.close_stdout) result.out = read_text_file(out_path);
   result.err = read_text_file(err_path);
   return result;
+}
+
+PipedChild spawn_piped(const std::vector<std::string>& args) {
+  int to_child[2], from_child[2];
+  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) throw std::runtime_error("pipe failed");
+  PipedChild child;
+  child.pid = ::fork();
+  if (child.pid == 0) {
+    ::dup2(to_child[0], STDIN_FILENO);
+    ::dup2(from_child[1], STDOUT_FILENO);
+    for (int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) ::close(fd);
+    std::vector<char*> argv = {const_cast<char*>(ROFORMER_BINARY)};
+    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    ::execv(ROFORMER_BINARY, argv.data());
+    ::_exit(127);
+  }
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  child.in = to_child[1];
+  child.out = from_child[0];
+  return child;
+}
+
+std::string read_line_within(int fd, int timeout_ms) {
+  std::string line;
+  char c;
+  while (line.empty() || line.back() != '\n') {
+    pollfd readable{fd, POLLIN, 0};
+    if (::poll(&readable, 1, timeout_ms) <= 0 || ::read(fd, &c, 1) != 1) break;
+    line += c;
+  }
+  return line;
 }
 
 std::vector<nlohmann::json> json_lines(const std::string& out) {

@@ -1,6 +1,8 @@
 // Runs the `roformer` binary in a child process and captures what it prints.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -28,6 +30,17 @@ struct CliStreams {
 // run_cli with redirected streams; CliResult::out stays empty unless stdout is captured.
 CliResult run_cli_redirected(const std::vector<std::string>& args, const CliStreams& streams,
                              const std::string& input = "");
+
+// A `roformer args...` child with pipes on its stdin and stdout that the test drives itself.
+struct PipedChild {
+  pid_t pid = -1;
+  int in = -1;   // the child's stdin
+  int out = -1;  // the child's stdout
+};
+PipedChild spawn_piped(const std::vector<std::string>& args);
+
+// What the child writes within `timeout_ms`, up to and including the first newline.
+std::string read_line_within(int fd, int timeout_ms);
 
 // One JSON value per non-empty line of `out`.
 std::vector<nlohmann::json> json_lines(const std::string& out);

@@ -3,7 +3,6 @@
 // a later chunk comes after the earlier chunks' output and counts inputs from the start; warnings
 // are counted once.
 #include <gtest/gtest.h>
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -135,47 +134,6 @@ TEST(CliStreaming, WarningsCountTheWholeInputOnce) {
                             std::to_string(kTexts - 2) + " of " + std::to_string(kTexts - 2) +
                             " texts were longer than 3 tokens and were truncated (--max-length to "
                             "change)\n");
-}
-
-// Spawns `roformer args...` with pipes on stdin and stdout that the test drives itself.
-struct PipedChild {
-  pid_t pid = -1;
-  int in = -1;   // the child's stdin
-  int out = -1;  // the child's stdout
-};
-
-PipedChild spawn_piped(const std::vector<std::string>& args) {
-  int to_child[2], from_child[2];
-  if (::pipe(to_child) != 0 || ::pipe(from_child) != 0) throw std::runtime_error("pipe failed");
-  PipedChild child;
-  child.pid = ::fork();
-  if (child.pid == 0) {
-    ::dup2(to_child[0], STDIN_FILENO);
-    ::dup2(from_child[1], STDOUT_FILENO);
-    for (int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) ::close(fd);
-    std::vector<char*> argv = {const_cast<char*>(ROFORMER_BINARY)};
-    for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    ::execv(ROFORMER_BINARY, argv.data());
-    ::_exit(127);
-  }
-  ::close(to_child[0]);
-  ::close(from_child[1]);
-  child.in = to_child[1];
-  child.out = from_child[0];
-  return child;
-}
-
-// What the child writes within `timeout_ms`, up to and including the first newline.
-std::string read_line_within(int fd, int timeout_ms) {
-  std::string line;
-  char c;
-  while (line.empty() || line.back() != '\n') {
-    pollfd readable{fd, POLLIN, 0};
-    if (::poll(&readable, 1, timeout_ms) <= 0 || ::read(fd, &c, 1) != 1) break;
-    line += c;
-  }
-  return line;
 }
 
 // A writer that pauses gets the lines it wrote processed at once, not after 4096 more.
