@@ -60,19 +60,28 @@ bool DescriptorLines::next(std::string& line) {
   if (at_start_) skip_byte_order_mark();
   while (true) {
     const size_t end = line_end();
+    const size_t line_bytes = (end == std::string::npos ? buffer_.size() : end) - start_;
+    if (line_bytes > kMaxLineBytes) fail_line_too_long();
     if (end != std::string::npos) {
-      line.assign(buffer_, start_, end - start_);
+      line.assign(buffer_, start_, line_bytes);
       start_ = end + 1;
+      ++lines_;
       return true;
     }
     if (ended_) {
-      if (start_ == buffer_.size()) return false;
-      line.assign(buffer_, start_, std::string::npos);
+      if (line_bytes == 0) return false;
+      line.assign(buffer_, start_, line_bytes);
       start_ = buffer_.size();
+      ++lines_;
       return true;
     }
     fill();
   }
+}
+
+void DescriptorLines::fail_line_too_long() const {
+  fail(ErrorCode::kBadInput, name_, " line ", lines_ + 1, " is longer than ", kMaxLineBytes,
+       " bytes, the most one input line may hold (expected text, one item per line)");
 }
 
 bool DescriptorLines::ready(int timeout_ms) {

@@ -10,6 +10,11 @@
 
 namespace roformer::cli {
 
+// The most bytes one input line may hold. A line is one text, and 64 MiB is far more than any
+// text needs (a model reads a few hundred tokens of it; a whole novel is a few MiB), while input
+// with no newline at all (/dev/zero, a binary file) is refused long before it fills memory.
+constexpr size_t kMaxLineBytes = size_t{64} << 20;
+
 class DescriptorLines {
  public:
   // The lines of `fd`, which the caller keeps open (stdin); `name` is its name in messages.
@@ -22,7 +27,8 @@ class DescriptorLines {
   DescriptorLines& operator=(const DescriptorLines&) = delete;
 
   // The next line without its '\n' (the last one may lack it); false at the end. Throws kIo
-  // naming the source when reading fails.
+  // naming the source when reading fails, kBadInput naming the line when it is longer than
+  // kMaxLineBytes.
   bool next(std::string& line);
 
   // Whether next() can return without waiting longer than `timeout_ms`: a whole line is buffered,
@@ -36,6 +42,7 @@ class DescriptorLines {
   size_t line_end();  // where the first buffered '\n' is, or npos
   void fill();
   void skip_byte_order_mark();
+  [[noreturn]] void fail_line_too_long() const;
 
   int fd_;
   std::string name_;
@@ -44,6 +51,7 @@ class DescriptorLines {
   size_t start_ = 0;     // buffer_[start_..) is not handed out yet
   size_t searched_ = 0;  // buffer_[start_..searched_) holds no '\n'
   size_t erased_ = 0;    // bytes dropped from the front of buffer_ once handed out
+  size_t lines_ = 0;     // lines handed out
   bool ended_ = false;
   bool at_start_ = true;  // nothing handed out yet: a byte-order mark may come first
 };
