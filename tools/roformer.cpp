@@ -45,9 +45,49 @@ bool is_top_level_option(const CLI::App& app, const std::string& argument) {
   return argument.size() > 1;
 }
 
+// The option name `argument` starts with: "--model" of --model=x, "-m" of -mx.
+std::string option_name(const std::string& argument) {
+  return argument[1] == '-' ? argument.substr(0, argument.find('=')) : argument.substr(0, 2);
+}
+
+// An option of the subcommand given before it (`roformer --model x classify`), which CLI11 calls
+// "not expected" along with its value: "--model goes after the subcommand: roformer classify
+// --model x ...". "" when the first argument before the subcommand that is not one of roformer's
+// own options is no option of a subcommand (`--foo`), which the other messages cover.
+std::string misplaced_option_message(const CLI::App& app,
+                                     const std::vector<std::string>& arguments) {
+  // The subcommand given, else every one.
+  const bool chosen = !app.get_subcommands().empty();
+  const std::vector<const CLI::App*> searched = app.get_subcommands(
+      [chosen](const CLI::App* command) { return !chosen || command->parsed(); });
+  for (size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& argument = arguments[i];
+    if (argument.size() < 2 || argument[0] != '-') return "";  // the subcommand, or a stray word
+    if (is_top_level_option(app, argument)) continue;
+    const std::string name = option_name(argument);
+    const CLI::Option* option = nullptr;
+    for (const auto* command : searched) {
+      if ((option = command->get_option_no_throw(name)) != nullptr) break;
+    }
+    if (option == nullptr) return "";
+    std::string typed = roformer::cli::without_marks(argument);
+    const bool value_attached = argument.size() > name.size();  // --model=x, -mx
+    if (option->get_items_expected_min() > 0 && !value_attached && i + 1 < arguments.size()) {
+      typed += " " + roformer::cli::without_marks(arguments[i + 1]);
+    }
+    const std::string command = chosen ? searched.front()->get_name() : "SUBCOMMAND";
+    return roformer::cli::without_marks(name) + " goes after the subcommand: roformer " + command +
+           " " + typed + " ...";
+  }
+  return "";
+}
+
 // CLI11 says only "A subcommand is required" when the first word is no subcommand.
 std::string parse_error_message(const CLI::App& app, const CLI::ParseError& error,
                                 const std::vector<std::string>& arguments) {
+  if (const std::string misplaced = misplaced_option_message(app, arguments); !misplaced.empty()) {
+    return misplaced;
+  }
   if (!app.get_subcommands().empty()) return roformer::cli::without_marks(error.what());
   std::string known;
   for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {

@@ -315,6 +315,38 @@ TEST(CliErrors, AnUnknownOptionBeforeTheSubcommandIsNamed) {
       << verbose_only.err;
 }
 
+TEST(CliErrors, ASubcommandsOptionBeforeTheSubcommandIsToldWhereItGoes) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--model", "x", "classify", "好"},
+       "--model goes after the subcommand: roformer classify --model x ... (see roformer classify "
+       "--help)"},
+      {{"-m", "x", "classify", "好"},
+       "-m goes after the subcommand: roformer classify -m x ... (see roformer classify --help)"},
+      {{"--model=x", "classify"},
+       "--model goes after the subcommand: roformer classify --model=x ... (see roformer classify "
+       "--help)"},
+      {{"-v", "--threads", "2", "tokenize", "好"},
+       "--threads goes after the subcommand: roformer tokenize --threads 2 ... (see roformer "
+       "tokenize --help)"},
+      {{"--normalize", "embed", "好"},  // a flag: no value follows it
+       "--normalize goes after the subcommand: roformer embed --normalize ... (see roformer embed "
+       "--help)"},
+      {{"--model", "x"},
+       "--model goes after the subcommand: roformer SUBCOMMAND --model x ... (see roformer --help)"},
+  };
+  for (const auto& [args, message] : cases) {
+    const CliResult result = run_cli(args);
+    EXPECT_EQ(result.exit_code, 2) << args[0];
+    EXPECT_EQ(result.err, "roformer: usage error: " + message + "\n");
+    EXPECT_EQ(result.out, "");
+  }
+  // An option no subcommand has keeps CLI11's word for it.
+  const CliResult unknown = run_cli({"--foo", "classify", "好"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.err, "roformer: usage error: The following argument was not expected: --foo "
+                         "(see roformer classify --help)\n");
+}
+
 TEST(CliErrors, BenchMaxSecondsMustBeAPositiveFiniteNumber) {
   for (const char* value : {"0", "-1", "nan", "inf", "soon"}) {
     const CliResult result = run_cli({"bench", "--max-seconds", value});
