@@ -15,6 +15,7 @@
 #include "model/executor.hpp"
 #include "tools/cli.hpp"
 #include "tools/run_batches.hpp"
+#include "tools/standard_streams.hpp"
 
 namespace roformer::cli {
 namespace {
@@ -164,7 +165,7 @@ int run_bench(const BenchOptions& options) {
       std::printf("%-8s %7d %5d %11.2f %11.2f %12.0f %9.1f %8.0f%%\n", name.c_str(), threads,
                   r.runs, r.median_ms, r.min_ms, row["tokens_per_s"].get<double>(),
                   row["gflops"].get<double>(), 100.0 * row["sgemm_fraction"].get<double>());
-      std::fflush(stdout);
+      require_stdout_written();
     }
   }
   return 0;

@@ -2,6 +2,7 @@
 // exit codes (0 success, 1 bad input or model, 2 usage).
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
@@ -130,6 +131,16 @@ int with_output_checked(int exit_code) {
   return 1;
 }
 
+// --help and --version. CLI11 would write them to std::cout and flush it itself, leaving a failed
+// write's cause (errno) unknown by the time the output is checked; through stdio, the flush that
+// fails is with_output_checked's own, which names it.
+int print_help_or_version(const CLI::App& app, const CLI::ParseError& request) {
+  std::ostringstream text;
+  const int exit_code = app.exit(request, text, std::cerr);
+  std::fputs(text.str().c_str(), stdout);
+  return with_output_checked(exit_code);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -158,7 +169,7 @@ int main(int argc, char** argv) {
   try {
     app.parse(static_cast<int>(argument_pointers.size()), argument_pointers.data());
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return with_output_checked(app.exit(e));  // --help, --version
+    if (e.get_exit_code() == 0) return print_help_or_version(app, e);
     return usage_error(parse_error_message(app, e, arguments), command_path(app));
   }
 

@@ -47,6 +47,28 @@ TEST(CliWriteErrors, AClosedStdoutIsAnError) {
   EXPECT_EQ(result.err, "roformer: error: cannot write output: Bad file descriptor\n");
 }
 
+// Output written by a library (CLI11's --version) or flushed row by row (bench) names the cause
+// of the failed write too, not only "write error".
+TEST(CliWriteErrors, EveryWayOfWritingStdoutNamesTheCause) {
+  const std::string sim = converted_fixture_model("v1_pooler_sim");
+  CliStreams closed;
+  closed.close_stdout = true;
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--version"}, {"--help"}, {"tokenize", "--help"},
+        {"embed", "--model", sim, "--npy", "-", "丁"},
+        {"bench", "--model", sim, "--batch", "1", "--seq", "8", "--threads", "1", "--runs", "1"}}) {
+    const CliResult result = run_cli_redirected(args, closed);
+    EXPECT_EQ(result.exit_code, 1) << args[0];
+    EXPECT_EQ(result.err, "roformer: error: cannot write output: Bad file descriptor\n") << args[0];
+  }
+  if (!fs::exists("/dev/full")) GTEST_SKIP() << "this system has no /dev/full";
+  CliStreams full;
+  full.stdout_path = "/dev/full";
+  const CliResult version = run_cli_redirected({"--version"}, full);
+  EXPECT_EQ(version.exit_code, 1);
+  EXPECT_EQ(version.err, "roformer: error: cannot write output: No space left on device\n");
+}
+
 TEST(CliWriteErrors, AnErrorBeforeAnyOutputKeepsItsOwnLine) {
   CliStreams streams;
   streams.close_stdout = true;
