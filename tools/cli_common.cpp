@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -26,15 +27,25 @@ fs::path executable_dir() {
   return error ? fs::path() : exe.parent_path();
 }
 
-// Installed layout first (<prefix>/bin -> <prefix>/share/roformer), then the source tree the
-// binary was built from.
+// Where a file shipped with roformer may be, in the order looked at: the installed layout
+// (<prefix>/bin/roformer -> <prefix>/share/roformer, see cmake/RoformerInstall.cmake), the source
+// tree the binary was built from (its path compiled in), then the source tree around the binary's
+// build folder (<source>/build/tools/roformer), which finds it when both were moved together.
+std::vector<fs::path> shared_file_candidates(const std::string& relative) {
+  const fs::path exe_dir = executable_dir();
+  std::vector<fs::path> candidates;
+  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / "share" / "roformer" / relative);
+  candidates.push_back(fs::path(ROFORMER_SOURCE_DIR) / relative);
+  if (!exe_dir.empty()) candidates.push_back(exe_dir / ".." / ".." / relative);
+  return candidates;
+}
+
+// The first candidate that exists, else "".
 std::string find_shared_file(const std::string& relative) {
-  std::vector<fs::path> candidates = {executable_dir() / ".." / "share" / "roformer" / relative,
-                                      fs::path(ROFORMER_SOURCE_DIR) / relative};
-  for (const auto& candidate : candidates) {
+  for (const auto& candidate : shared_file_candidates(relative)) {
     if (fs::exists(candidate)) return fs::weakly_canonical(candidate).string();
   }
-  return candidates.back().string();
+  return "";
 }
 
 }  // namespace
@@ -114,10 +125,23 @@ void add_model_option(CLI::App& command, std::string& model_path, bool required)
 std::string resolve_model_path(const std::string& model_path) {
   if (!model_path.empty()) return model_path;
   if (const char* env = std::getenv("ROFORMER_MODEL"); env && *env) return env;
-  return find_shared_file(std::string("models/") + kDefaultModelFile);
+  const std::string relative = std::string("models/") + kDefaultModelFile;
+  if (std::string found = find_shared_file(relative); !found.empty()) return found;
+  std::string places;
+  for (const auto& candidate : shared_file_candidates(relative)) {
+    places += (places.empty() ? "" : ", ") + candidate.lexically_normal().string();
+  }
+  fail(ErrorCode::kBadModel, "no model given, and the default ", kDefaultModelFile,
+       " is in none of the places looked at: ", places,
+       " (pass --model FILE, or set ROFORMER_MODEL to its path)");
 }
 
-std::string default_jieba_dictionary() { return find_shared_file("models/jieba/dict.txt"); }
+// Not found, the compiled-in path is returned: the converter's error then names it.
+std::string default_jieba_dictionary() {
+  const std::string relative = "models/jieba/dict.txt";
+  const std::string found = find_shared_file(relative);
+  return found.empty() ? (fs::path(ROFORMER_SOURCE_DIR) / relative).string() : found;
+}
 
 std::string json_line(const nlohmann::json& value) {
   return value.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);

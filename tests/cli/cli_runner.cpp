@@ -84,7 +84,7 @@ CliResult run_cli_redirected(const std::vector<std::string>& args, const CliStre
       ::close(out);
     }
     std::vector<char*> argv;
-    std::string binary = ROFORMER_BINARY;
+    std::string binary = streams.binary.empty() ? ROFORMER_BINARY : streams.binary;
     argv.push_back(binary.data());
     std::vector<std::string> copies = args;
     for (auto& arg : copies) argv.push_back(arg.data());

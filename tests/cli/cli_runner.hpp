@@ -25,6 +25,7 @@ struct CliStreams {
   std::string stdin_path;     // "" = the `input` text
   std::string stdout_path;    // "" = captured into CliResult::out
   bool close_stdout = false;  // as the shell's `>&-`
+  std::string binary;         // "" = the roformer built with the tests
 };
 
 // run_cli with redirected streams; CliResult::out stays empty unless stdout is captured.
