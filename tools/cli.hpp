@@ -49,8 +49,17 @@ struct TextItem {
 std::string input_label(const TextItem& item, size_t number);
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options);
+
+// Fills `item`'s text and pair from the object on one JSON line; returns what is wrong with the
+// object ("" when nothing is), which the reader reports naming the line.
+using JsonLineFields = std::function<std::string(const nlohmann::json& object, TextItem& item)>;
+// A string "text" and an optional "text_pair" (null is none): what a JSON line holds for every
+// subcommand but qa.
+std::string text_and_optional_pair(const nlohmann::json& object, TextItem& item);
+
 // Every input text at once (tools/text_reader.hpp reads them a chunk at a time).
-std::vector<TextItem> read_text_inputs(const TextInputOptions& options);
+std::vector<TextItem> read_text_inputs(const TextInputOptions& options,
+                                       const JsonLineFields& fields = text_and_optional_pair);
 
 // An input file opened for reading; a directory or an unreadable path throws naming it.
 std::ifstream open_input_file(const std::string& path);

@@ -72,7 +72,20 @@ constexpr int kPipePauseMs = 50;
 
 }  // namespace
 
-TextReader::TextReader(const TextInputOptions& options) : jsonl_(options.jsonl) {
+std::string text_and_optional_pair(const nlohmann::json& object, TextItem& item) {
+  if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
+    return "expected an object with a string \"text\" field";
+  }
+  item.text = object["text"].get<std::string>();
+  if (object.contains("text_pair") && !object["text_pair"].is_null()) {
+    if (!object["text_pair"].is_string()) return "\"text_pair\" must be a string";
+    item.pair = object["text_pair"].get<std::string>();
+  }
+  return {};
+}
+
+TextReader::TextReader(const TextInputOptions& options, JsonLineFields fields)
+    : jsonl_(options.jsonl), fields_(std::move(fields)) {
   if (!options.texts.empty()) {
     if (!options.file.empty()) {
       fail(ErrorCode::kInvalidArgument, "give texts as arguments or --file, not both");
@@ -175,17 +188,9 @@ bool TextReader::read_item(TextItem& item) {
       object = nlohmann::json::parse(repaired);
       lone_surrogates_ += replaced;
     }
-    if (!object.is_object() || !object.contains("text") || !object["text"].is_string()) {
-      fail(ErrorCode::kBadInput, source_, " line ", line_number_,
-           ": expected an object with a string \"text\" field");
-    }
-    item = {object["text"].get<std::string>(), std::nullopt, line_number_};
-    if (object.contains("text_pair") && !object["text_pair"].is_null()) {
-      if (!object["text_pair"].is_string()) {
-        fail(ErrorCode::kBadInput, source_, " line ", line_number_,
-             ": \"text_pair\" must be a string");
-      }
-      item.pair = object["text_pair"].get<std::string>();
+    item = {std::string(), std::nullopt, line_number_};
+    if (const std::string problem = fields_(object, item); !problem.empty()) {
+      fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": ", problem);
     }
     return true;
   }
@@ -217,8 +222,9 @@ void TextReader::finish() {
   }
 }
 
-std::vector<TextItem> read_text_inputs(const TextInputOptions& options) {
-  TextReader reader(options);
+std::vector<TextItem> read_text_inputs(const TextInputOptions& options,
+                                       const JsonLineFields& fields) {
+  TextReader reader(options, fields);
   std::vector<TextItem> items;
   for (auto chunk = reader.next(kTextsPerChunk); !chunk.empty();
        chunk = reader.next(kTextsPerChunk)) {

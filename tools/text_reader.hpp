@@ -15,7 +15,9 @@ namespace roformer::cli {
 class TextReader {
  public:
   // Opens the input; throws when there is none (a terminal on stdin) or it cannot be read.
-  explicit TextReader(const TextInputOptions& options);
+  // `fields` reads a text (and its pair) from each JSON line's object.
+  explicit TextReader(const TextInputOptions& options,
+                      JsonLineFields fields = text_and_optional_pair);
   TextReader(const TextReader&) = delete;
   TextReader& operator=(const TextReader&) = delete;
 
@@ -34,6 +36,7 @@ class TextReader {
   void finish();
 
   const bool jsonl_;
+  const JsonLineFields fields_;
   std::vector<std::string> arguments_;  // plain-text arguments, handed out as they are
   size_t next_argument_ = 0;
   std::istringstream joined_arguments_;     // --jsonl arguments, read as lines
