@@ -2,14 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <functional>
-#include <sstream>
 
 #include "engine/error.hpp"
 #include "model/heads/answer_span.hpp"
 #include "model/heads/text_span.hpp"
 #include "tools/cli.hpp"
-#include "tools/descriptor_lines.hpp"
 #include "tools/run_batches.hpp"
 
 namespace roformer::cli {
@@ -27,28 +24,20 @@ struct QaOptions {
   int max_length = 0;
 };
 
-// One {"question", "context"} object (or {"text", "text_pair"}) per non-blank line, each line
-// from `next_line` (false at the end).
-void read_pairs(const std::function<bool(std::string&)>& next_line, const std::string& source,
-                std::vector<TextItem>& items) {
-  std::string line;
-  for (size_t line_number = 1; next_line(line); ++line_number) {
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    nlohmann::json object;
-    try {
-      object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      fail(ErrorCode::kBadInput, source, " line ", line_number, ": invalid JSON (", e.what(), ")");
-    }
-    const char* question = object.contains("question") ? "question" : "text";
-    const char* context = object.contains("context") ? "context" : "text_pair";
-    if (!object.is_object() || !object.contains(question) || !object[question].is_string() ||
-        !object.contains(context) || !object[context].is_string()) {
-      fail(ErrorCode::kBadInput, source, " line ", line_number,
-           ": expected an object with string \"question\" and \"context\" fields");
-    }
-    items.push_back({object[question].get<std::string>(), object[context].get<std::string>()});
+// {"question", "context"} (or {"text", "text_pair"}, as the other subcommands name a pair) from
+// one JSON line's object.
+std::string question_and_context(const nlohmann::json& object, TextItem& item) {
+  const char* expected = "expected an object with string \"question\" and \"context\" fields";
+  if (!object.is_object()) return expected;
+  const char* question = object.contains("question") ? "question" : "text";
+  const char* context = object.contains("context") ? "context" : "text_pair";
+  if (!object.contains(question) || !object[question].is_string() || !object.contains(context) ||
+      !object[context].is_string()) {
+    return expected;
   }
+  item.text = object[question].get<std::string>();
+  item.pair = object[context].get<std::string>();
+  return {};
 }
 
 // A question typed on the command line; an empty one would answer nothing, silently.
@@ -74,17 +63,10 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
     require_question_and_context(options.question, options.context);
     return {{options.question, options.context}};
   }
-  std::vector<TextItem> items;
-  if (!input.texts.empty()) {
-    if (!input.file.empty()) fail(ErrorCode::kInvalidArgument, "give texts as arguments or --file, not both");
-    if (input.jsonl) {
-      for (const auto& text : input.texts) {
-        std::istringstream in(text);
-        read_pairs([&in](std::string& line) { return !std::getline(in, line).fail(); },
-                   "argument", items);
-      }
-      return items;
-    }
+  if (!input.texts.empty() && !input.file.empty()) {
+    fail(ErrorCode::kInvalidArgument, "give texts as arguments or --file, not both");
+  }
+  if (!input.texts.empty() && !input.jsonl) {
     if (input.texts.size() != 2) {
       fail(ErrorCode::kInvalidArgument, "qa takes 2 TEXT arguments (question, context), got ",
            input.texts.size(), "; use --question/--context or --jsonl for more");
@@ -92,19 +74,15 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
     require_question_and_context(input.texts[0], input.texts[1]);
     return {{input.texts[0], input.texts[1]}};
   }
-  if (!input.file.empty() && input.file != "-") {
-    const auto lines = DescriptorLines::open(input.file);
-    read_pairs([&lines](std::string& line) { return lines->next(line); }, input.file, items);
-    return items;
-  }
-  if (input.file.empty() && isatty(STDIN_FILENO)) {
+  if (input.texts.empty() && input.file.empty() && isatty(STDIN_FILENO)) {
     fail(ErrorCode::kInvalidArgument, "no input: pass --question and --context, or pipe JSON lines "
          "with question and context on stdin");
   }
-  require_stdin_readable();
-  DescriptorLines lines(STDIN_FILENO, "stdin");
-  read_pairs([&lines](std::string& line) { return lines.next(line); }, "stdin", items);
-  return items;
+  // Through the reader every subcommand's JSON lines go through: blank lines, invalid UTF-8 and
+  // unpaired surrogate escapes are skipped or replaced with one warning, and errors name the line.
+  TextInputOptions json_lines = input;
+  json_lines.jsonl = true;  // --file and stdin always hold JSON lines
+  return read_text_inputs(json_lines, question_and_context);
 }
 
 int run_qa(const QaOptions& options) {
