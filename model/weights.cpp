@@ -1,5 +1,6 @@
 #include "model/weights.hpp"
 
+#include <cstdint>
 #include <set>
 
 #include "engine/error.hpp"
@@ -10,6 +11,9 @@ namespace roformer {
 namespace {
 
 constexpr const char* kLayoutKey = "roformer.weight_layout";
+// Where a panels16 matrix must start: the GEMM reads it from the mapping with aligned loads of
+// one 64-byte line (an AVX-512 vector). roformer convert writes general.alignment = 64.
+constexpr uintptr_t kPanelAlignment = 64;
 
 std::string shape_text(const std::vector<uint64_t>& shape) {
   std::string text = "[";
@@ -124,6 +128,14 @@ Weights bind_weights(const gguf::File& file, const ModelConfig& c) {
       fail(ErrorCode::kBadModel, file.path(), ": tensor ", spec.name, " should be F32 ", stored,
            ", found ", info->type == gguf::TensorType::kF32 ? "F32 " : "F16 ",
            shape_text(info->shape), "; re-run roformer convert");
+    }
+    // Panels are read from the mapping by aligned vector loads, one 64-byte line per step.
+    const auto address = reinterpret_cast<uintptr_t>(info->data);
+    if (spec.panels && address % kPanelAlignment != 0) {
+      fail(ErrorCode::kBadModel, file.path(), ": tensor ", spec.name, " starts ",
+           address % kPanelAlignment, " bytes past a ", kPanelAlignment, "-byte line (general.",
+           "alignment ", file.alignment(), "), expected panels to start on one; re-run roformer ",
+           "convert");
     }
   }
   for (const auto& info : file.tensors()) {

@@ -4,7 +4,10 @@
 // still load as rows.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <fstream>
 #include <functional>
+#include <iterator>
 
 #include "engine/cpu_features.hpp"
 #include "engine/error.hpp"
@@ -172,6 +175,34 @@ TEST(WeightLayout, RefusesUnknownLayoutsRevisionsAndMismatchedShapes) {
   EXPECT_NE(message.find("should be F32 [12, 64, 16] ([192, 64] in panels), found F32 [192, 64]"),
             std::string::npos)
       << message;
+}
+
+// A file whose general.alignment is edited from 64 to 1 after writing is still a valid GGUF (the
+// data section moves to the first byte past the header), but its panels no longer start on a
+// 64-byte line, which the GEMM's aligned loads need: refused at load, not a crash in the first
+// pass.
+TEST(WeightLayout, RefusesPanelsOffA64ByteLine) {
+  const std::string source = converted_fixture("v1_tokcls_rotary_value");
+  std::ifstream in(source, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string key = "general.alignment";
+  const size_t at = bytes.find(key);
+  ASSERT_NE(at, std::string::npos);
+  // The key, its value type (uint32, 4 bytes), then the value.
+  const size_t value = at + key.size() + 4;
+  uint32_t stored = 0;
+  std::memcpy(&stored, bytes.data() + value, sizeof(stored));
+  ASSERT_EQ(stored, 64u);
+  const uint32_t one = 1;
+  std::memcpy(bytes.data() + value, &one, sizeof(one));
+  const std::string path = (scratch_dir() / "alignment1.gguf").string();
+  std::ofstream(path, std::ios::binary) << bytes;
+
+  // Still a valid GGUF, whose data section now starts off a 64-byte line.
+  ASSERT_NE(gguf::File::open(path)->data_offset() % 64, 0u);
+  const std::string message = load_error(path);
+  EXPECT_NE(message.find("bytes past a 64-byte line (general.alignment 1)"), std::string::npos) << message;
+  EXPECT_NE(message.find("re-run roformer convert"), std::string::npos) << message;
 }
 
 TEST(WeightLayout, ParsesTheTwoNamesOnly) {
