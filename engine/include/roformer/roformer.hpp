@@ -180,7 +180,7 @@ struct Answer {
 struct TokenInput {
   std::vector<int32_t> input_ids;
   std::vector<int32_t> token_type_ids;  // empty = all 0
-  std::vector<uint8_t> attention_mask;  // empty = all 1; 0 marks a padding key
+  std::vector<uint8_t> attention_mask;  // empty = all 1; else 1 a real token, 0 a padding key
 };
 
 struct Tensor {
@@ -237,7 +237,8 @@ class ROFORMER_API Session {
   std::vector<Answer> answer(const std::vector<std::pair<std::string, std::string>>& questions,
                              const AnswerOptions& options = {}, const RunOptions& run = {});
 
-  // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id.
+  // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id or
+  // of an attention_mask value other than 0 and 1.
   std::vector<TokenOutput> run(const std::vector<TokenInput>& inputs, const RawOptions& options = {});
 
   struct Impl;
