@@ -87,6 +87,13 @@ std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
     fail(ErrorCode::kInvalidArgument, "RawOptions::threads is ", options.threads, ", expected 1 to ",
          kMostThreads);
   }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t length = inputs[i].input_ids.size();
+    if (length > kMostTokens) {
+      fail(ErrorCode::kBadInput, "sequence ", i, " is ", length, " tokens long, over the limit of ",
+           kMostTokens, " (kMostTokens)");
+    }
+  }
   const ModelConfig& c = impl_->model->config();
   std::vector<SequenceInput> batch;
   for (const auto& input : inputs) {

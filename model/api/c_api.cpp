@@ -355,6 +355,11 @@ roformer_status roformer_run_ids(roformer_session* session, const int32_t* input
     require(session, "session");
     require(input_ids, "input_ids");
     require(count, "count");
+    // Before the copies below, which would otherwise ask for length * 4 bytes of any size.
+    if (length > ROFORMER_MOST_TOKENS) {
+      fail(ErrorCode::kBadInput, "length is ", length, " tokens, over the limit of ",
+           ROFORMER_MOST_TOKENS, " (ROFORMER_MOST_TOKENS)");
+    }
     roformer::api::TokenInput input;
     input.input_ids.assign(input_ids, input_ids + length);
     if (token_type_ids) input.token_type_ids.assign(token_type_ids, token_type_ids + length);

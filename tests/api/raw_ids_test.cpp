@@ -81,5 +81,58 @@ TEST(RawIds, CppApiRefusesAttentionMaskValuesOtherThanZeroAndOne) {
   }
 }
 
+// A length read from the wrong variable would otherwise ask for terabytes and fail as
+// ROFORMER_INTERNAL "out of memory" (an abort under AddressSanitizer).
+TEST(RawIds, CApiRefusesALengthOverTheCapBeforeReadingTheArrays) {
+  CSession c;
+  const std::vector<int32_t> ids = review_ids();
+  float* values = nullptr;
+  size_t count = 0;
+  EXPECT_EQ(roformer_run_ids(c.session.get(), ids.data(), nullptr, nullptr, size_t{1} << 40,
+                             &values, &count),
+            ROFORMER_BAD_INPUT);
+  EXPECT_STREQ(roformer_last_error(),
+               "length is 1099511627776 tokens, over the limit of 1048576 (ROFORMER_MOST_TOKENS)");
+  EXPECT_EQ(values, nullptr);
+  const std::vector<int32_t> longest(ROFORMER_MOST_TOKENS + 1, ids[1]);
+  EXPECT_EQ(roformer_run_ids(c.session.get(), longest.data(), nullptr, nullptr, longest.size(),
+                             &values, &count),
+            ROFORMER_BAD_INPUT);
+  EXPECT_STREQ(roformer_last_error(),
+               "length is 1048577 tokens, over the limit of 1048576 (ROFORMER_MOST_TOKENS)");
+}
+
+TEST(RawIds, CppApiRefusesASequenceOverTheCap) {
+  EXPECT_EQ(api::kMostTokens, size_t{1} << 20);
+  api::Session session(loaded_model());
+  api::TokenInput longest{std::vector<int32_t>(api::kMostTokens + 1, review_ids()[1]), {}, {}};
+  try {
+    session.run({api::TokenInput{review_ids(), {}, {}}, longest});
+    ADD_FAILURE() << "a sequence of kMostTokens + 1 ran";
+  } catch (const api::Error& e) {
+    EXPECT_EQ(e.code(), api::ErrorCode::kBadInput);
+    EXPECT_STREQ(e.what(),
+                 "sequence 1 is 1048577 tokens long, over the limit of 1048576 (kMostTokens)");
+  }
+}
+
+// Texts are bound by the same cap as raw ids.
+TEST(RawIds, RunOptionsMaxLengthIsBoundByTheSameCap) {
+  api::Session session(loaded_model());
+  api::RunOptions run;
+  run.max_length = static_cast<int>(api::kMostTokens) + 1;
+  try {
+    session.classify({"房间很干净"}, run);
+    ADD_FAILURE() << "max_length kMostTokens + 1 was accepted";
+  } catch (const api::Error& e) {
+    EXPECT_EQ(e.code(), api::ErrorCode::kInvalidArgument);
+    EXPECT_STREQ(e.what(),
+                 "RunOptions::max_length is 1048577, over the limit of 1048576 tokens "
+                 "(kMostTokens)");
+  }
+  run.max_length = static_cast<int>(api::kMostTokens);
+  EXPECT_EQ(session.classify({"房间很干净"}, run).size(), 1u);
+}
+
 }  // namespace
 }  // namespace roformer::api_test

@@ -93,12 +93,17 @@ class ROFORMER_API Model {
 // The most threads one call may use (as the command line's --threads).
 inline constexpr int kMostThreads = 1024;
 
+// The most tokens one sequence may hold, in Session::run and RunOptions::max_length: 2^20 (see
+// ROFORMER_MOST_TOKENS for why).
+inline constexpr size_t kMostTokens = ROFORMER_MOST_TOKENS;
+
 // How texts become forward passes; shared by every text call.
 struct RunOptions {
   int threads = 1;        // threads this call uses for BLAS and the kernels (exactly this many,
                           // 1 to kMostThreads)
   int batch_size = 32;    // texts per forward pass; texts are grouped by length first
-  int max_length = 0;     // tokens per text, [CLS]/[SEP] included; 0 = ModelInfo::default_max_length
+  int max_length = 0;     // tokens per text, [CLS]/[SEP] included, 2 to kMostTokens;
+                          // 0 = ModelInfo::default_max_length
   bool truncate = true;   // cut longer texts to max_length; false: throw kBadInput instead
 };
 
@@ -238,7 +243,7 @@ class ROFORMER_API Session {
                              const AnswerOptions& options = {}, const RunOptions& run = {});
 
   // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id or
-  // of an attention_mask value other than 0 and 1.
+  // of an attention_mask value other than 0 and 1, and naming a sequence over kMostTokens.
   std::vector<TokenOutput> run(const std::vector<TokenInput>& inputs, const RawOptions& options = {});
 
   struct Impl;
