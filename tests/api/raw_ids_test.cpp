@@ -6,6 +6,7 @@
 #include <roformer/roformer.hpp>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -132,6 +133,63 @@ TEST(RawIds, RunOptionsMaxLengthIsBoundByTheSameCap) {
   }
   run.max_length = static_cast<int>(api::kMostTokens);
   EXPECT_EQ(session.classify({"房间很干净"}, run).size(), 1u);
+}
+
+// The warnings one log callback received, level 1 (warning) only.
+struct Warnings {
+  std::mutex mutex;
+  std::vector<std::string> messages;
+  static void receive(int level, const char* message, void* user_data) {
+    auto* warnings = static_cast<Warnings*>(user_data);
+    std::lock_guard<std::mutex> lock(warnings->mutex);
+    if (level == 1) warnings->messages.push_back(message);
+  }
+};
+
+// The shipped model was trained on 512 positions; 513 tokens run, with one warning.
+TEST(RawIds, CApiWarnsOncePastTheTrainedPositions) {
+  CSession c;
+  Warnings warnings;
+  ASSERT_EQ(roformer_set_log_callback(Warnings::receive, &warnings, /*max_level=*/1), ROFORMER_OK);
+  const std::vector<int32_t> ids(513, review_ids()[1]);
+  float* values = nullptr;
+  size_t count = 0;
+  EXPECT_EQ(roformer_run_ids(c.session.get(), ids.data(), nullptr, nullptr, ids.size(), &values,
+                             &count),
+            ROFORMER_OK)
+      << roformer_last_error();
+  EXPECT_EQ(count, 2u);
+  roformer_free(values);
+  // Within the trained positions: no warning.
+  EXPECT_EQ(roformer_run_ids(c.session.get(), ids.data(), nullptr, nullptr, 512, &values, &count),
+            ROFORMER_OK);
+  roformer_free(values);
+  ASSERT_EQ(roformer_set_log_callback(nullptr, nullptr, 0), ROFORMER_OK);
+  ASSERT_EQ(warnings.messages.size(), 1u);
+  EXPECT_EQ(warnings.messages[0],
+            "1 of 1 sequences exceed the 512 positions the model was trained on (the longest, "
+            "sequence 0, has 513 tokens)");
+}
+
+TEST(RawIds, CppApiWarnsOncePerCallNamingTheLongest) {
+  std::vector<std::string> warnings;
+  api::set_log_callback(
+      [&](api::LogLevel level, const std::string& message) {
+        if (level == api::LogLevel::kWarning) warnings.push_back(message);
+      },
+      api::LogLevel::kWarning);
+  const int32_t id = review_ids()[1];
+  api::Session session(loaded_model());
+  auto outputs = session.run({api::TokenInput{std::vector<int32_t>(513, id), {}, {}},
+                              api::TokenInput{review_ids(), {}, {}},
+                              api::TokenInput{std::vector<int32_t>(600, id), {}, {}}});
+  api::set_log_callback(nullptr);
+  ASSERT_EQ(outputs.size(), 3u);
+  EXPECT_EQ(outputs[2].logits.values.size(), 2u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0],
+            "2 of 3 sequences exceed the 512 positions the model was trained on (the longest, "
+            "sequence 2, has 600 tokens)");
 }
 
 }  // namespace

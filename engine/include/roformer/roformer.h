@@ -148,7 +148,8 @@ ROFORMER_API roformer_status roformer_answer(roformer_session* session, const ch
 /* One sequence of token ids through the model (type ids and mask may be NULL: all 0 / all 1).
  * attention_mask holds 1 for a real token and 0 for padding; any other value, like an id out of
  * range, is ROFORMER_BAD_INPUT naming the position. A length over ROFORMER_MOST_TOKENS is
- * ROFORMER_BAD_INPUT too, refused before the arrays are read.
+ * ROFORMER_BAD_INPUT too, refused before the arrays are read. A length past the positions the model
+ * was trained on runs, with one warning to the log callback.
  * *values is allocated by the library (free it with roformer_free) and holds the head's output:
  * logits [labels] or [length, labels], prediction scores [length, vocab], or start then end logits
  * [2, length]; for a model without a head, the last hidden state [length, hidden]. *count gets the

@@ -244,6 +244,7 @@ class ROFORMER_API Session {
 
   // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id or
   // of an attention_mask value other than 0 and 1, and naming a sequence over kMostTokens.
+  // Logs one warning per call when sequences are longer than ModelInfo::max_position_embeddings.
   std::vector<TokenOutput> run(const std::vector<TokenInput>& inputs, const RawOptions& options = {});
 
   struct Impl;
