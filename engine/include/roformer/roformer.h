@@ -60,7 +60,8 @@ ROFORMER_API const char* roformer_last_error(void);
 /* level: 0 error, 1 warning, 2 info, 3 debug. The message is valid during the call only. */
 typedef void (*roformer_log_callback)(int level, const char* message, void* user_data);
 /* Process-wide: messages at max_level or more important go to callback. NULL silences the
- * library again (the default: it prints nothing by itself). */
+ * library again (the default: it prints nothing by itself). A max_level outside 0 to 3, with or
+ * without a callback, is ROFORMER_INVALID_ARGUMENT and leaves the current callback in place. */
 ROFORMER_API roformer_status roformer_set_log_callback(roformer_log_callback callback,
                                                        void* user_data, int max_level);
 

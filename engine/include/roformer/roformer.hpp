@@ -34,7 +34,9 @@ enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 using LogCallback = std::function<void(LogLevel level, const std::string& message)>;
 
 // Process-wide: sends every message at max_level or more important to callback, from whichever
-// thread logs. An empty callback silences the library again (the default).
+// thread logs. An empty callback silences the library again (the default). Throws
+// Error(kInvalidArgument) for a max_level outside kError to kDebug (a number cast to LogLevel),
+// leaving the current callback in place.
 ROFORMER_API void set_log_callback(LogCallback callback, LogLevel max_level = LogLevel::kInfo);
 
 enum class Head { kNone, kSequenceClassification, kTokenClassification, kMaskedLm, kQuestionAnswering };
