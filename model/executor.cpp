@@ -107,6 +107,11 @@ void validate(const std::vector<SequenceInput>& batch, const ModelConfig& c) {
         fail(ErrorCode::kBadInput, "sequence ", s, " position ", t, ": token id ", seq.input_ids[t],
              " is outside the vocabulary [0, ", c.vocab_size, ")");
       }
+      // 1 marks a real token and 0 padding; any other value has no meaning, as in the CLI's infer.
+      if (!seq.attention_mask.empty() && seq.attention_mask[t] > 1) {
+        fail(ErrorCode::kBadInput, "sequence ", s, " position ", t, ": attention_mask is ",
+             int(seq.attention_mask[t]), ", expected 0 (padding) or 1 (a real token)");
+      }
       if (!seq.token_type_ids.empty() &&
           (seq.token_type_ids[t] < 0 || seq.token_type_ids[t] >= c.type_vocab_size)) {
         fail(ErrorCode::kBadInput, "sequence ", s, " position ", t, ": token type ",

@@ -15,7 +15,7 @@ namespace roformer {
 struct SequenceInput {
   std::vector<int32_t> input_ids;
   std::vector<int32_t> token_type_ids;  // empty = all 0
-  std::vector<uint8_t> attention_mask;  // empty = all 1; 0 marks a padding key
+  std::vector<uint8_t> attention_mask;  // empty = all 1; else 1 a real token, 0 a padding key
 };
 
 struct SequenceOutput {
@@ -46,7 +46,8 @@ class Session {
   ~Session();
 
   // Runs every sequence; results are independent of how sequences are grouped into batches.
-  // Throws kBadInput naming the sequence and position of an id out of range.
+  // Throws kBadInput naming the sequence and position of an id out of range or of an
+  // attention_mask value other than 0 and 1.
   std::vector<SequenceOutput> run(const std::vector<SequenceInput>& batch,
                                   const RunOptions& options);
 

@@ -21,6 +21,10 @@ void validate(const RunOptions& run) {
     fail(ErrorCode::kInvalidArgument, "RunOptions::max_length is ", run.max_length,
          ", expected 0 (the model's default) or >= 2");
   }
+  if (static_cast<size_t>(run.max_length) > kMostTokens) {
+    fail(ErrorCode::kInvalidArgument, "RunOptions::max_length is ", run.max_length,
+         ", over the limit of ", kMostTokens, " tokens (kMostTokens)");
+  }
 }
 
 std::vector<Encoding> encode_inputs(const roformer::Model& model, const std::vector<TextInput>& inputs,

@@ -8,6 +8,12 @@ namespace roformer::api {
 const char* version() { return ROFORMER_VERSION; }
 
 void set_log_callback(LogCallback callback, LogLevel max_level) {
+  // A level is an int on its way in from C or a cast, so it can be any number.
+  const int level = static_cast<int>(max_level);
+  if (level < static_cast<int>(LogLevel::kError) || level > static_cast<int>(LogLevel::kDebug)) {
+    fail(ErrorCode::kInvalidArgument, "max_level is ", level,
+         ", expected 0 (error), 1 (warning), 2 (info) or 3 (debug)");
+  }
   if (!callback) {
     set_log_sink(nullptr, roformer::LogLevel::kError);
     return;

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "engine/error.hpp"
+#include "engine/log.hpp"
 #include "model/api/api_internal.hpp"
 #include "model/heads/softmax.hpp"
 #include "model/heads/pooling.hpp"
@@ -38,6 +39,22 @@ std::vector<Classification> classify_inputs(Session::Impl& impl, const std::vect
     result.score = result.scores[result.label_index];
   }
   return results;
+}
+
+// Rotary angles exist for any position, so a longer sequence runs, but the model never saw such
+// positions in training: one warning per call, as the command line gives for --max-length.
+void warn_past_trained_positions(const std::vector<TokenInput>& inputs, const ModelConfig& c) {
+  const size_t trained = static_cast<size_t>(c.max_position_embeddings);
+  size_t past = 0, longest = 0;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t length = inputs[i].input_ids.size();
+    if (length > trained) ++past;
+    if (length > inputs[longest].input_ids.size()) longest = i;
+  }
+  if (past == 0) return;
+  log_at(roformer::LogLevel::kWarning, past, " of ", inputs.size(), " sequences exceed the ",
+         trained, " positions the model was trained on (the longest, sequence ", longest, ", has ",
+         inputs[longest].input_ids.size(), " tokens)");
 }
 
 Tensor tensor(std::vector<float> values, std::vector<int64_t> shape) {
@@ -87,6 +104,13 @@ std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
     fail(ErrorCode::kInvalidArgument, "RawOptions::threads is ", options.threads, ", expected 1 to ",
          kMostThreads);
   }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const size_t length = inputs[i].input_ids.size();
+    if (length > kMostTokens) {
+      fail(ErrorCode::kBadInput, "sequence ", i, " is ", length, " tokens long, over the limit of ",
+           kMostTokens, " (kMostTokens)");
+    }
+  }
   const ModelConfig& c = impl_->model->config();
   std::vector<SequenceInput> batch;
   for (const auto& input : inputs) {
@@ -97,6 +121,7 @@ std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
   what.last_hidden_state = options.last_hidden_state;
   what.head = options.head;
   auto outputs = impl_->session.run(batch, what);
+  warn_past_trained_positions(inputs, c);
 
   const int64_t hidden = c.hidden_size, labels = static_cast<int64_t>(c.labels.size());
   std::vector<TokenOutput> results(outputs.size());

@@ -102,17 +102,17 @@ const char* roformer_last_error(void) { return last_error.c_str(); }
 
 roformer_status roformer_set_log_callback(roformer_log_callback callback, void* user_data,
                                           int max_level) {
-  // Guarded too: wrapping the callback allocates and the sink's mutex can throw.
+  // Guarded too: a level out of range throws, wrapping the callback allocates and the sink's
+  // mutex can throw.
   return guarded([&] {
-    if (callback == nullptr) {
-      roformer::api::set_log_callback(nullptr);
-      return;
+    roformer::api::LogCallback receiver;
+    if (callback != nullptr) {
+      receiver = [callback, user_data](roformer::api::LogLevel level, const std::string& message) {
+        callback(static_cast<int>(level), message.c_str(), user_data);
+      };
     }
-    roformer::api::set_log_callback(
-        [callback, user_data](roformer::api::LogLevel level, const std::string& message) {
-          callback(static_cast<int>(level), message.c_str(), user_data);
-        },
-        static_cast<roformer::api::LogLevel>(std::clamp(max_level, 0, 3)));
+    roformer::api::set_log_callback(std::move(receiver),
+                                    static_cast<roformer::api::LogLevel>(max_level));
   });
 }
 
@@ -355,6 +355,11 @@ roformer_status roformer_run_ids(roformer_session* session, const int32_t* input
     require(session, "session");
     require(input_ids, "input_ids");
     require(count, "count");
+    // Before the copies below, which would otherwise ask for length * 4 bytes of any size.
+    if (length > ROFORMER_MOST_TOKENS) {
+      fail(ErrorCode::kBadInput, "length is ", length, " tokens, over the limit of ",
+           ROFORMER_MOST_TOKENS, " (ROFORMER_MOST_TOKENS)");
+    }
     roformer::api::TokenInput input;
     input.input_ids.assign(input_ids, input_ids + length);
     if (token_type_ids) input.token_type_ids.assign(token_type_ids, token_type_ids + length);

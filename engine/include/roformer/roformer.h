@@ -24,6 +24,14 @@
 #define ROFORMER_VERSION_PATCH 0
 #define ROFORMER_VERSION "0.1.0"
 
+/* The most tokens one sequence may hold: 2^20, the bound the command line puts on --max-length and
+ * --seq. Rotary angles exist for any position, so this is no limit of the model: it refuses, before
+ * anything is allocated, a length no real input has (a byte count or a wrapped-around size passed
+ * as a token count). A forward pass holds about 11 x hidden floats per token (33 KiB at
+ * RoFormer-base's hidden 768), so 2^20 tokens already need some 35 GB, and attention time grows
+ * with the square of the length; inputs of tens of thousands of tokens stay far below it. */
+#define ROFORMER_MOST_TOKENS 1048576
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -52,7 +60,8 @@ ROFORMER_API const char* roformer_last_error(void);
 /* level: 0 error, 1 warning, 2 info, 3 debug. The message is valid during the call only. */
 typedef void (*roformer_log_callback)(int level, const char* message, void* user_data);
 /* Process-wide: messages at max_level or more important go to callback. NULL silences the
- * library again (the default: it prints nothing by itself). */
+ * library again (the default: it prints nothing by itself). A max_level outside 0 to 3, with or
+ * without a callback, is ROFORMER_INVALID_ARGUMENT and leaves the current callback in place. */
 ROFORMER_API roformer_status roformer_set_log_callback(roformer_log_callback callback,
                                                        void* user_data, int max_level);
 
@@ -89,7 +98,8 @@ ROFORMER_API void roformer_session_free(roformer_session* session);
 typedef struct roformer_run_options {
   int threads;    /* exactly this many threads for the call, 1 to 1024; default 1 */
   int batch_size; /* texts per forward pass; default 32 */
-  int max_length; /* tokens per text with [CLS]/[SEP]; 0 (default) = the model's own limit */
+  int max_length; /* tokens per text with [CLS]/[SEP], 2 to ROFORMER_MOST_TOKENS; 0 (default) = the
+                     model's own limit */
   int truncate;   /* nonzero (default): cut longer texts; 0: fail with ROFORMER_BAD_INPUT */
 } roformer_run_options;
 
@@ -137,6 +147,10 @@ ROFORMER_API roformer_status roformer_answer(roformer_session* session, const ch
                                              int32_t* start, int32_t* end, float* score);
 
 /* One sequence of token ids through the model (type ids and mask may be NULL: all 0 / all 1).
+ * attention_mask holds 1 for a real token and 0 for padding; any other value, like an id out of
+ * range, is ROFORMER_BAD_INPUT naming the position. A length over ROFORMER_MOST_TOKENS is
+ * ROFORMER_BAD_INPUT too, refused before the arrays are read. A length past the positions the model
+ * was trained on runs, with one warning to the log callback.
  * *values is allocated by the library (free it with roformer_free) and holds the head's output:
  * logits [labels] or [length, labels], prediction scores [length, vocab], or start then end logits
  * [2, length]; for a model without a head, the last hidden state [length, hidden]. *count gets the

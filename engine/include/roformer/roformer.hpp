@@ -34,7 +34,9 @@ enum class LogLevel { kError = 0, kWarning = 1, kInfo = 2, kDebug = 3 };
 using LogCallback = std::function<void(LogLevel level, const std::string& message)>;
 
 // Process-wide: sends every message at max_level or more important to callback, from whichever
-// thread logs. An empty callback silences the library again (the default).
+// thread logs. An empty callback silences the library again (the default). Throws
+// Error(kInvalidArgument) for a max_level outside kError to kDebug (a number cast to LogLevel),
+// leaving the current callback in place.
 ROFORMER_API void set_log_callback(LogCallback callback, LogLevel max_level = LogLevel::kInfo);
 
 enum class Head { kNone, kSequenceClassification, kTokenClassification, kMaskedLm, kQuestionAnswering };
@@ -93,12 +95,17 @@ class ROFORMER_API Model {
 // The most threads one call may use (as the command line's --threads).
 inline constexpr int kMostThreads = 1024;
 
+// The most tokens one sequence may hold, in Session::run and RunOptions::max_length: 2^20 (see
+// ROFORMER_MOST_TOKENS for why).
+inline constexpr size_t kMostTokens = ROFORMER_MOST_TOKENS;
+
 // How texts become forward passes; shared by every text call.
 struct RunOptions {
   int threads = 1;        // threads this call uses for BLAS and the kernels (exactly this many,
                           // 1 to kMostThreads)
   int batch_size = 32;    // texts per forward pass; texts are grouped by length first
-  int max_length = 0;     // tokens per text, [CLS]/[SEP] included; 0 = ModelInfo::default_max_length
+  int max_length = 0;     // tokens per text, [CLS]/[SEP] included, 2 to kMostTokens;
+                          // 0 = ModelInfo::default_max_length
   bool truncate = true;   // cut longer texts to max_length; false: throw kBadInput instead
 };
 
@@ -180,7 +187,7 @@ struct Answer {
 struct TokenInput {
   std::vector<int32_t> input_ids;
   std::vector<int32_t> token_type_ids;  // empty = all 0
-  std::vector<uint8_t> attention_mask;  // empty = all 1; 0 marks a padding key
+  std::vector<uint8_t> attention_mask;  // empty = all 1; else 1 a real token, 0 a padding key
 };
 
 struct Tensor {
@@ -237,7 +244,9 @@ class ROFORMER_API Session {
   std::vector<Answer> answer(const std::vector<std::pair<std::string, std::string>>& questions,
                              const AnswerOptions& options = {}, const RunOptions& run = {});
 
-  // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id.
+  // Any model, token ids in. Throws kBadInput naming the sequence and position of a bad id or
+  // of an attention_mask value other than 0 and 1, and naming a sequence over kMostTokens.
+  // Logs one warning per call when sequences are longer than ModelInfo::max_position_embeddings.
   std::vector<TokenOutput> run(const std::vector<TokenInput>& inputs, const RawOptions& options = {});
 
   struct Impl;
