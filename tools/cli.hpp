@@ -76,6 +76,10 @@ CLI::Validator non_empty_path();
 // destroy: the model, the requests, the texts). Inputs that do not exist are skipped.
 void require_output_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
 
+// Warns once when `command`'s --threads exceeds the machine's hardware threads: the count is
+// honoured, but threads that outnumber the cores wait for each other.
+void warn_when_threads_exceed_hardware(const CLI::App& command);
+
 // --model, defaulting to the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);
 std::string resolve_model_path(const std::string& model_path);

@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
 
   for (const auto& command : commands) {
     if (command.app->parsed()) {
+      roformer::cli::warn_when_threads_exceed_hardware(*command.app);
       return with_output_checked(run_guarded(command.run, command_path(app)));
     }
   }
