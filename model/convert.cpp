@@ -43,7 +43,7 @@ std::string read_text_file(const fs::path& path) {
 nlohmann::json read_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(read_text_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
     fail(ErrorCode::kBadModel, path.string(), ": invalid JSON: ", e.what());
   }
 }

@@ -66,8 +66,8 @@ std::vector<Request> read_requests(const std::string& path) {
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(ErrorCode::kBadInput, path, ": invalid JSON: ", e.what());
+  } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
+    fail(ErrorCode::kBadInput, path, ": invalid JSON (", json_error_text(e), ")");
   }
   if (!document.is_array() || document.empty()) {
     fail(ErrorCode::kBadInput, path, ": expected a non-empty list of requests");
