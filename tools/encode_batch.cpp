@@ -21,8 +21,8 @@ void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_
       ->default_str("32");
   command
       .add_option("--max-length", max_length,
-                  "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
-                  "model_max_length, else max_position_embeddings)")
+                  "Truncate to this many tokens, [CLS]/[SEP] included (default: the trained "
+                  "max_position_embeddings, or the tokenizer's model_max_length when shorter)")
       ->check(whole_number())
       ->check(CLI::Range(2, 1 << 20));
 }

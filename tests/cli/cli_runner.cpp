@@ -157,4 +157,13 @@ std::string converted_fixture_model(const std::string& name) {
   return out;
 }
 
+fs::path fixture_copy_with_tokenizer_config(const std::string& name, const std::string& copy,
+                                            const std::string& tokenizer_config) {
+  const fs::path folder = cli_scratch_dir() / copy;
+  fs::remove_all(folder);
+  fs::copy(test_data("fixtures/" + name), folder, fs::copy_options::recursive);
+  write_file(folder / "tokenizer_config.json", tokenizer_config);
+  return folder;
+}
+
 }  // namespace roformer::test
