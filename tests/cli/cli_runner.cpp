@@ -112,7 +112,7 @@ PipedChild spawn_piped(const std::vector<std::string>& args) {
     ::dup2(from_child[1], STDOUT_FILENO);
     for (int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) ::close(fd);
     // As a terminal's foreground job: signals the test runner ignores reach the child's handlers.
-    for (int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(signal_number, SIG_DFL);
     std::vector<char*> argv = {const_cast<char*>(ROFORMER_BINARY)};
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);

@@ -38,8 +38,8 @@ struct PipedChild {
   int in = -1;   // the child's stdin
   int out = -1;  // the child's stdout
 };
-// SIGINT, SIGTERM and SIGHUP reach it with their default dispositions, even when the test runner
-// ignores them.
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE reach it with their default dispositions, even when the
+// test runner ignores them.
 PipedChild spawn_piped(const std::vector<std::string>& args);
 
 // What the child writes within `timeout_ms`, up to and including the first newline.
