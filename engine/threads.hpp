@@ -5,8 +5,8 @@
 // Why not OpenMP: libgomp's idle workers spin for a long time (GOMP_SPINCOUNT) and the wait
 // policy can only be set by environment before the process starts. On a busy machine a spinning
 // worker takes the core its teammate needs: `classify -t 2` took 9.9 s with libgomp's default and
-// 2.4 s with OMP_WAIT_POLICY=passive, measured while other builds ran. These workers spin briefly,
-// then sleep.
+// 2.4 s with OMP_WAIT_POLICY=passive, measured while other builds ran. These workers spin briefly
+// (not at all in a team larger than the hardware threads), then sleep.
 #pragma once
 
 #include <atomic>

@@ -2,6 +2,8 @@
 // the converter, stored in and read back from the model file's metadata.
 #pragma once
 
+#include <algorithm>
+
 #include <string>
 #include <vector>
 
@@ -45,9 +47,12 @@ struct ModelConfig {
 
   int head_dim() const { return hidden_size / num_heads; }
   bool projects_embeddings() const { return embedding_size != hidden_size; }
-  // The length `classify` and friends truncate to by default.
+  // The length `classify` and friends truncate to by default: the trained length, or the
+  // tokenizer's model_max_length when that is shorter (a longer one would run texts past the
+  // positions the model was trained on without anyone asking for it).
   int default_max_length() const {
-    return model_max_length > 0 ? model_max_length : max_position_embeddings;
+    return model_max_length > 0 ? std::min(model_max_length, max_position_embeddings)
+                                : max_position_embeddings;
   }
 };
 

@@ -43,7 +43,7 @@ std::string read_text_file(const fs::path& path) {
 nlohmann::json read_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(read_text_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
     fail(ErrorCode::kBadModel, path.string(), ": invalid JSON: ", e.what());
   }
 }
@@ -185,8 +185,15 @@ TokenizerData tokenizer_data(const fs::path& dir, const ConvertOptions& options,
   if (tokenizer_config.contains("model_max_length") &&
       tokenizer_config["model_max_length"].is_number()) {
     double length = tokenizer_config["model_max_length"].get<double>();
+    // The shortest length a text pair fits in: [CLS] A [SEP] B [SEP] with nothing of A or B.
+    constexpr double kShortestMaxLength = 3;
+    if (length < kShortestMaxLength) {
+      fail(ErrorCode::kBadModel, "tokenizer_config.json: model_max_length ",
+           tokenizer_config["model_max_length"].dump(), " is below the minimum of 3 tokens ",
+           "([CLS], [SEP], [SEP] of a text pair)");
+    }
     // transformers writes a huge sentinel (1e30) when there is no limit.
-    if (length >= 1 && length <= 1e6) config.model_max_length = static_cast<int>(length);
+    if (length <= 1e6) config.model_max_length = static_cast<int>(length);
   }
 
   std::string kind = options.tokenizer;

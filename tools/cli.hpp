@@ -57,6 +57,10 @@ using JsonLineFields = std::function<std::string(const nlohmann::json& object, T
 // subcommand but qa.
 std::string text_and_optional_pair(const nlohmann::json& object, TextItem& item);
 
+// What a JSON parser's exception says, without nlohmann's "[json.exception.parse_error.101] "
+// prefix: a syntax error, or a number too large for a double ("number overflow parsing '1e999'").
+std::string json_error_text(const nlohmann::json::exception& error);
+
 // Every input text at once (tools/text_reader.hpp reads them a chunk at a time).
 std::vector<TextItem> read_text_inputs(const TextInputOptions& options,
                                        const JsonLineFields& fields = text_and_optional_pair);
@@ -75,6 +79,10 @@ CLI::Validator non_empty_path();
 // Throws naming both when `output` is the same file as one of `inputs` (which writing it would
 // destroy: the model, the requests, the texts). Inputs that do not exist are skipped.
 void require_output_not_an_input(const std::string& output, const std::vector<std::string>& inputs);
+
+// Warns once when `command`'s --threads exceeds the machine's hardware threads: the count is
+// honoured, but threads that outnumber the cores wait for each other.
+void warn_when_threads_exceed_hardware(const CLI::App& command);
 
 // --model, defaulting to the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);

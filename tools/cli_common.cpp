@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
@@ -67,6 +68,12 @@ std::string input_label(const TextItem& item, size_t number) {
   return label;
 }
 
+std::string json_error_text(const nlohmann::json::exception& error) {
+  const std::string text = error.what();
+  const size_t prefix_end = text.rfind("[json.exception.", 0) == 0 ? text.find("] ") : text.npos;
+  return prefix_end == text.npos ? text : text.substr(prefix_end + 2);
+}
+
 std::ifstream open_input_file(const std::string& path) {
   std::error_code ignored;
   if (fs::is_directory(path, ignored)) {
@@ -111,6 +118,16 @@ CLI::Validator whole_number() {
         return digits ? std::string() : "expected a whole number, got \"" + value + "\"";
       },
       "");
+}
+
+void warn_when_threads_exceed_hardware(const CLI::App& command) {
+  const CLI::Option* option = command.get_option_no_throw("--threads");
+  if (option == nullptr || option->count() == 0) return;
+  const int threads = option->as<int>();
+  const int hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
+  if (hardware_threads <= 0 || threads <= hardware_threads) return;  // 0: the count is unknown
+  log_at(LogLevel::kWarning, "--threads ", threads, " is more than the ", hardware_threads,
+         hardware_threads == 1 ? " hardware thread" : " hardware threads", "; runs will be slower");
 }
 
 void add_model_option(CLI::App& command, std::string& model_path, bool required) {

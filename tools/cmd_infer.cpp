@@ -40,9 +40,18 @@ std::vector<std::vector<int32_t>> read_id_rows(const nlohmann::json& request, co
     if (!row.is_array()) fail(ErrorCode::kBadInput, "request ", name, ": ", field, " must be a 2-D list");
     std::vector<int32_t> ids;
     for (const auto& id : row) {
-      if (!id.is_number_integer() || id.get<int64_t>() < INT32_MIN || id.get<int64_t>() > INT32_MAX) {
+      if (!id.is_number_integer()) {
         fail(ErrorCode::kBadInput, "request ", name, ": ", field, " holds ", id.dump(),
              ", expected integers");
+      }
+      // An unsigned value above INT64_MAX would wrap to a negative int64_t: compared unsigned.
+      const bool in_range = id.is_number_unsigned()
+                                ? id.get<uint64_t>() <= uint64_t{INT32_MAX}
+                                : id.get<int64_t>() >= INT32_MIN && id.get<int64_t>() <= INT32_MAX;
+      if (!in_range) {
+        fail(ErrorCode::kBadInput, "request ", name, ": ", field, " holds ", id.dump(),
+             ", which is out of range (expected an integer from ", INT32_MIN, " to ", INT32_MAX,
+             ")");
       }
       ids.push_back(id.get<int32_t>());
     }
@@ -66,8 +75,8 @@ std::vector<Request> read_requests(const std::string& path) {
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
-    fail(ErrorCode::kBadInput, path, ": invalid JSON: ", e.what());
+  } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
+    fail(ErrorCode::kBadInput, path, ": invalid JSON (", json_error_text(e), ")");
   }
   if (!document.is_array() || document.empty()) {
     fail(ErrorCode::kBadInput, path, ": expected a non-empty list of requests");

@@ -1,6 +1,7 @@
 // roformer info: what a model file holds.
 #include <cstdio>
 
+#include "engine/error.hpp"
 #include "model/model.hpp"
 #include "tools/cli.hpp"
 
@@ -8,12 +9,18 @@ namespace roformer::cli {
 namespace {
 
 struct InfoOptions {
-  std::string model;
+  std::string model;         // the MODEL argument
+  std::string model_option;  // --model, as every other subcommand takes it
   bool json = false;
 };
 
 int run_info(const InfoOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
+  if (!options.model.empty() && !options.model_option.empty()) {
+    fail(ErrorCode::kInvalidArgument, "give the model as an argument or --model, not both (got ",
+         options.model, " and --model ", options.model_option, ")");
+  }
+  const std::string given = options.model.empty() ? options.model_option : options.model;
+  auto model = Model::load(resolve_model_path(given));
   const ModelConfig& c = model->config();
   nlohmann::json info = {
       {"path", model->path()},
@@ -58,8 +65,10 @@ Command add_info(CLI::App& parent) {
   auto options = std::make_shared<InfoOptions>();
   auto* command = parent.add_subcommand(
       "info", "Print a model file's config, vocabulary size, tokenizer, labels and tensor count");
-  command->add_option("model", options->model, "Model file (default: the shipped model)")
+  command
+      ->add_option("model", options->model, "Model file (or --model; default: the shipped model)")
       ->check(non_empty_path());
+  add_model_option(*command, options->model_option, /*required=*/false);
   command->add_flag("--json", options->json, "Print one JSON object");
   return {command, [options] { return run_info(*options); }};
 }

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "model/heads/answer_span.hpp"
@@ -15,7 +16,8 @@ namespace {
 struct QaOptions {
   std::string question;
   std::string context;
-  bool question_given = false;  // --question or --context appeared, possibly empty
+  bool question_given = false;  // --question appeared, possibly empty
+  bool context_given = false;   // --context appeared, possibly empty
   TextInputOptions input;
   std::string model;
   int max_answer_length = 30;
@@ -24,8 +26,12 @@ struct QaOptions {
   int max_length = 0;
 };
 
+bool is_blank(const std::string& text) {
+  return text.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
 // {"question", "context"} (or {"text", "text_pair"}, as the other subcommands name a pair) from
-// one JSON line's object.
+// one JSON line's object; an empty or blank one is bad input, as it is in arguments.
 std::string question_and_context(const nlohmann::json& object, TextItem& item) {
   const char* expected = "expected an object with string \"question\" and \"context\" fields";
   if (!object.is_object()) return expected;
@@ -37,16 +43,19 @@ std::string question_and_context(const nlohmann::json& object, TextItem& item) {
   }
   item.text = object[question].get<std::string>();
   item.pair = object[context].get<std::string>();
+  for (const auto& [field, value] : {std::pair{question, &item.text}, {context, &*item.pair}}) {
+    if (is_blank(*value)) {
+      return std::string("\"") + field + "\" is " + (value->empty() ? "empty" : "blank") +
+             "; qa needs a non-empty question and a context to find the answer in";
+    }
+  }
   return {};
 }
 
 // A question typed on the command line; an empty one would answer nothing, silently.
 void require_question_and_context(const std::string& question, const std::string& context) {
-  const auto blank = [](const std::string& text) {
-    return text.find_first_not_of(" \t\r\n") == std::string::npos;
-  };
-  if (blank(question) || blank(context)) {
-    fail(ErrorCode::kInvalidArgument, blank(question) ? "empty question" : "empty context",
+  if (is_blank(question) || is_blank(context)) {
+    fail(ErrorCode::kInvalidArgument, is_blank(question) ? "empty question" : "empty context",
          ": qa needs a non-empty question and a context to find the answer in");
   }
 }
@@ -55,10 +64,18 @@ void require_question_and_context(const std::string& question, const std::string
 // (--jsonl), --file or stdin.
 std::vector<TextItem> read_questions(const QaOptions& options) {
   const TextInputOptions& input = options.input;
-  if (options.question_given) {
+  if (options.question_given || options.context_given) {
     if (!input.texts.empty() || !input.file.empty()) {
       fail(ErrorCode::kInvalidArgument, "give --question and --context together, without TEXT "
            "arguments or --file");
+    }
+    if (!options.context_given) {
+      fail(ErrorCode::kInvalidArgument, "missing --context: qa needs a context to find the "
+           "answer to --question in");
+    }
+    if (!options.question_given) {
+      fail(ErrorCode::kInvalidArgument, "missing --question: qa needs a question to answer "
+           "from --context");
     }
     require_question_and_context(options.question, options.context);
     return {{options.question, options.context}};
@@ -143,7 +160,8 @@ Command add_qa(CLI::App& parent) {
       ->default_str("30");
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
   return {command, [options, question, context] {
-            options->question_given = question->count() > 0 || context->count() > 0;
+            options->question_given = question->count() > 0;
+            options->context_given = context->count() > 0;
             return run_qa(*options);
           }};
 }

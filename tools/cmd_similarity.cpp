@@ -14,15 +14,26 @@ struct SimilarityOptions {
   EmbeddingOptions embedding;
 };
 
+// What the arguments gave instead of a pair, for the usage error.
+std::string what_was_given(const TextInputOptions& input) {
+  const size_t count = input.texts.size();
+  if (count == 0 && input.file.empty()) {
+    return "no TEXT arguments (lines on stdin without --jsonl are single texts, not pairs)";
+  }
+  if (count == 0) return "--file without --jsonl (its plain lines are single texts, not pairs)";
+  return std::to_string(count) + (count == 1 ? " TEXT argument" : " TEXT arguments") +
+         (input.file.empty() ? "" : " and --file");
+}
+
 // Two TEXT arguments are one pair; otherwise JSON lines with text and text_pair.
 std::vector<TextItem> read_pairs(const TextInputOptions& input) {
   if (!input.jsonl && input.texts.size() == 2 && input.file.empty()) {
     return {{input.texts[0], input.texts[1]}};
   }
   if (!input.jsonl) {
-    fail(ErrorCode::kInvalidArgument, "similarity compares one pair: expected 2 TEXT arguments, "
-         "got ", input.texts.size(), input.file.empty() ? "" : " and --file",
-         "; for more pairs use --jsonl with \"text\" and \"text_pair\" on each line");
+    fail(ErrorCode::kInvalidArgument, "similarity takes a pair as 2 TEXT arguments, or pairs as "
+         "--jsonl lines with \"text\" and \"text_pair\" (arguments, --file or stdin); got ",
+         what_was_given(input));
   }
   auto items = read_text_inputs(input);
   for (size_t i = 0; i < items.size(); ++i) {
@@ -57,7 +68,16 @@ Command add_similarity(CLI::App& parent) {
   auto* command = parent.add_subcommand(
       "similarity", "Cosine similarity of text pairs' embeddings; one JSON object {similarity} "
                     "per pair (two TEXT arguments, or --jsonl lines with text and text_pair)");
-  add_text_input_options(*command, options->input);
+  command->add_option("text", options->input.texts,
+                      "Two texts to compare; with --jsonl, JSON objects {text, text_pair}, one "
+                      "pair each");
+  command
+      ->add_option("-f,--file", options->input.file,
+                   "Read --jsonl lines {text, text_pair} from this file ('-' = stdin)")
+      ->check(non_empty_path());
+  command->add_flag("--jsonl", options->input.jsonl,
+                    "Input lines (TEXT arguments, --file or stdin) are JSON objects with \"text\" "
+                    "and \"text_pair\"; without it, only two TEXT arguments are read");
   add_model_option(*command, options->model, /*required=*/false);
   add_embedding_options(*command, options->embedding);
   return {command, [options] { return run_similarity(*options); }};

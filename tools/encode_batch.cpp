@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
@@ -21,15 +22,15 @@ void add_run_options(CLI::App& command, int& threads, int& batch_size, int& max_
       ->default_str("32");
   command
       .add_option("--max-length", max_length,
-                  "Truncate to this many tokens, [CLS]/[SEP] included (default: the model's "
-                  "model_max_length, else max_position_embeddings)")
+                  "Truncate to this many tokens, [CLS]/[SEP] included (default: the trained "
+                  "max_position_embeddings, or the tokenizer's model_max_length when shorter)")
       ->check(whole_number())
       ->check(CLI::Range(2, 1 << 20));
 }
 
 size_t effective_max_length(const Model& model, int requested) {
   const ModelConfig& config = model.config();
-  if (requested <= 0) return static_cast<size_t>(config.default_max_length());
+  if (requested <= 0) return static_cast<size_t>(std::max(config.default_max_length(), 2));
   if (requested > config.max_position_embeddings) {
     log_at(LogLevel::kWarning, "--max-length ", requested, " exceeds the ",
            config.max_position_embeddings, " positions the model was trained on");
@@ -37,16 +38,35 @@ size_t effective_max_length(const Model& model, int requested) {
   return static_cast<size_t>(requested);
 }
 
+namespace {
+
+// The model's field its default length comes from, and the field's value.
+std::pair<const char*, int> default_length_source(const ModelConfig& config) {
+  if (config.model_max_length > 0 && config.model_max_length <= config.max_position_embeddings) {
+    return {"model_max_length", config.model_max_length};
+  }
+  return {"max_position_embeddings", config.max_position_embeddings};
+}
+
+}  // namespace
+
 TextEncoder::TextEncoder(const Model& model, int max_length, int threads)
-    : model_(model), limit_(effective_max_length(model, max_length)), threads_(threads) {}
+    : model_(model),
+      limit_(effective_max_length(model, max_length)),
+      limit_from_model_(max_length <= 0),
+      threads_(threads) {}
 
 EncodedBatch TextEncoder::encode(const std::vector<TextItem>& items, size_t first) {
   for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].pair && limit_ < 3) {
-      fail(ErrorCode::kInvalidArgument, "--max-length ", limit_,
-           " leaves no room for the text pair of ", input_label(items[i], first + i + 1),
-           ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])");
-    }
+    if (!items[i].pair || limit_ >= 3) continue;
+    const std::string no_room = " leaves no room for the text pair of " +
+                                input_label(items[i], first + i + 1) +
+                                ": a pair needs at least 3 tokens ([CLS], [SEP], [SEP])";
+    if (!limit_from_model_) fail(ErrorCode::kInvalidArgument, "--max-length ", limit_, no_room);
+    // No option to blame: the limit is the model's (roformer convert now refuses one below 3).
+    const auto [field, value] = default_length_source(model_.config());
+    fail(ErrorCode::kBadModel, model_.path(), " has a ", field, " of ", value, ", which", no_room,
+         "; pass --max-length 3 or more");
   }
   EncodedBatch out;
   out.encodings.resize(items.size());

@@ -31,6 +31,7 @@ class TextEncoder {
  private:
   const Model& model_;
   size_t limit_;
+  bool limit_from_model_;  // no --max-length: limit_ is the model's default
   int threads_;
   size_t texts_ = 0, truncated_ = 0, invalid_utf8_ = 0;
 };
@@ -38,6 +39,8 @@ class TextEncoder {
 // Every text of `items` through one TextEncoder, its warnings logged.
 EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items, int max_length,
                           int threads);
+// --max-length when given (requested > 0), else the model's default, at least the 2 tokens of
+// [CLS] and [SEP].
 size_t effective_max_length(const Model& model, int requested);
 
 // Indices of `encoded` grouped into batches of similar length (longest first), each at most

@@ -69,6 +69,7 @@ NpyWriter::NpyWriter(const std::string& path, size_t width) : path_(path), width
   fd_ = ::mkstemp(name.data());
   if (fd_ < 0) fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
   temporary_ = name;
+  temporary_removed_on_interrupt_.arm(temporary_);
   rewindable_ = true;
   if (::fchmod(fd_, exists ? (info.st_mode & 07777) : new_file_mode()) != 0) {
     fail(ErrorCode::kIo, "cannot write ", path, ": ", std::strerror(errno));
@@ -110,6 +111,7 @@ void NpyWriter::finish() {
   if (::rename(temporary_.c_str(), destination_.c_str()) != 0) {
     fail(ErrorCode::kIo, "cannot write ", path_, ": ", std::strerror(errno));
   }
+  temporary_removed_on_interrupt_.disarm();
   temporary_.clear();
 }
 

@@ -5,11 +5,15 @@
 // place: a failed run leaves neither a truncated matrix nor a lost previous one. The header, which
 // states the row count, is rewritten once the count is known. A symlink is resolved and its target
 // replaced. `-` (stdout), a device or a FIFO cannot be rewound: their rows are kept in memory
-// until finish() writes the matrix in order.
+// until finish() writes the matrix in order. The temporary file is removed when the run is
+// interrupted (SIGINT, SIGTERM, SIGHUP; see engine/removed_on_interrupt.hpp) as well as when it
+// fails.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "engine/removed_on_interrupt.hpp"
 
 namespace roformer::cli {
 
@@ -29,6 +33,7 @@ class NpyWriter {
   std::string path_;         // as given, for messages
   std::string destination_;  // the file finish() puts in place (a symlink's target)
   std::string temporary_;    // "" when written directly
+  RemovedOnInterrupt temporary_removed_on_interrupt_;
   size_t width_;
   size_t rows_ = 0;
   int fd_ = -1;

@@ -6,6 +6,7 @@
 
 #include "engine/error.hpp"
 #include "engine/log.hpp"
+#include "engine/removed_on_interrupt.hpp"
 #include "tools/cli.hpp"
 #include "tools/standard_streams.hpp"
 #include "tools/verbatim_args.hpp"
@@ -145,6 +146,7 @@ int print_help_or_version(const CLI::App& app, const CLI::ParseError& request) {
 
 int main(int argc, char** argv) {
   roformer::cli::fill_closed_standard_streams();
+  roformer::install_interrupt_cleanup();  // an interrupted run leaves no temporary file
   CLI::App app{"roformer: RoFormer inference on the CPU"};
   app.set_version_flag("--version", std::string(ROFORMER_VERSION));
   app.require_subcommand(1);
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
 
   for (const auto& command : commands) {
     if (command.app->parsed()) {
+      roformer::cli::warn_when_threads_exceed_hardware(*command.app);
       return with_output_checked(run_guarded(command.run, command_path(app)));
     }
   }

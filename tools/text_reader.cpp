@@ -58,6 +58,21 @@ std::string with_lone_surrogates_replaced(const std::string& line, size_t& repla
   return out;
 }
 
+// `line` parsed; when it is invalid only for unpaired surrogate escapes, parsed with those
+// replaced (added to `replaced`). Throws the parser's exception for the line as it is otherwise.
+nlohmann::json parse_repairing_lone_surrogates(const std::string& line, size_t& replaced) {
+  try {
+    return nlohmann::json::parse(line);
+  } catch (const nlohmann::json::parse_error&) {
+    size_t replaced_here = 0;
+    const std::string repaired = with_lone_surrogates_replaced(line, replaced_here);
+    if (replaced_here == 0 || !nlohmann::json::accept(repaired)) throw;
+    nlohmann::json object = nlohmann::json::parse(repaired);  // may still overflow a number
+    replaced += replaced_here;
+    return object;
+  }
+}
+
 // At most `limit` bytes of `message`, cut at a code point and marked: a parse error quotes what
 // it last read, which for an unclosed string is the rest of a line of any length.
 std::string clipped(const std::string& message, size_t limit) {
@@ -177,16 +192,10 @@ bool TextReader::read_item(TextItem& item) {
     }
     nlohmann::json object;
     try {
-      object = nlohmann::json::parse(line);
-    } catch (const nlohmann::json::parse_error& e) {
-      size_t replaced = 0;
-      const std::string repaired = with_lone_surrogates_replaced(line, replaced);
-      if (replaced == 0 || !nlohmann::json::accept(repaired)) {
-        fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (",
-             clipped(e.what(), kLongestJsonError), ")");
-      }
-      object = nlohmann::json::parse(repaired);
-      lone_surrogates_ += replaced;
+      object = parse_repairing_lone_surrogates(line, lone_surrogates_);
+    } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
+      fail(ErrorCode::kBadInput, source_, " line ", line_number_, ": invalid JSON (",
+           clipped(json_error_text(e), kLongestJsonError), ")");
     }
     item = {std::string(), std::nullopt, line_number_};
     if (const std::string problem = fields_(object, item); !problem.empty()) {

@@ -11,6 +11,7 @@
 
 #include "engine/error.hpp"
 #include "engine/output_path.hpp"
+#include "engine/removed_on_interrupt.hpp"
 #include "model/checkpoint/checkpoint.hpp"
 #include "model/checkpoint/convert.hpp"
 
@@ -204,6 +205,8 @@ void write_safetensors(const std::string& path, const TensorMap& tensors) {
   // A random suffix keeps two writers of the same path from sharing a temporary file.
   std::random_device entropy;
   const std::string temp_path = path + ".tmp" + std::to_string(entropy());
+  // Removed by a program's interrupt handler (roformer's) if a signal ends the process here.
+  const RemovedOnInterrupt temp_removed_on_interrupt(temp_path);
   {
     std::ofstream out(temp_path, std::ios::binary | std::ios::trunc);
     if (!out) fail(ErrorCode::kIo, temp_path, ": cannot open for writing");

@@ -10,6 +10,7 @@
 
 #include "engine/error.hpp"
 #include "engine/output_path.hpp"
+#include "engine/removed_on_interrupt.hpp"
 #include "model/gguf/gguf.hpp"
 #include "model/gguf/gguf_format.hpp"
 
@@ -200,6 +201,8 @@ void Writer::write(const std::string& path) const {
   const int fd = ::mkstemp(temp.data());
   if (fd < 0)
     fail(ErrorCode::kIo, "cannot create a temporary file for ", path, ": ", std::strerror(errno));
+  // Removed by a program's interrupt handler (roformer's) if a signal ends the process here.
+  const RemovedOnInterrupt temp_removed_on_interrupt(temp);
   auto give_up = [&](const char* action) {
     const int err = errno;
     ::close(fd);

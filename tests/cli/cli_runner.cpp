@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -110,6 +111,8 @@ PipedChild spawn_piped(const std::vector<std::string>& args) {
     ::dup2(to_child[0], STDIN_FILENO);
     ::dup2(from_child[1], STDOUT_FILENO);
     for (int fd : {to_child[0], to_child[1], from_child[0], from_child[1]}) ::close(fd);
+    // As a terminal's foreground job: signals the test runner ignores reach the child's handlers.
+    for (int signal_number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) ::signal(signal_number, SIG_DFL);
     std::vector<char*> argv = {const_cast<char*>(ROFORMER_BINARY)};
     for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
@@ -152,6 +155,15 @@ std::string converted_fixture_model(const std::string& name) {
   if (result.exit_code != 0) throw std::runtime_error("roformer convert failed: " + result.err);
   converted[name] = out;
   return out;
+}
+
+fs::path fixture_copy_with_tokenizer_config(const std::string& name, const std::string& copy,
+                                            const std::string& tokenizer_config) {
+  const fs::path folder = cli_scratch_dir() / copy;
+  fs::remove_all(folder);
+  fs::copy(test_data("fixtures/" + name), folder, fs::copy_options::recursive);
+  write_file(folder / "tokenizer_config.json", tokenizer_config);
+  return folder;
 }
 
 }  // namespace roformer::test

@@ -38,6 +38,8 @@ struct PipedChild {
   int in = -1;   // the child's stdin
   int out = -1;  // the child's stdout
 };
+// SIGINT, SIGTERM, SIGHUP and SIGPIPE reach it with their default dispositions, even when the
+// test runner ignores them.
 PipedChild spawn_piped(const std::vector<std::string>& args);
 
 // What the child writes within `timeout_ms`, up to and including the first newline.
@@ -51,6 +53,12 @@ std::filesystem::path cli_scratch_dir();
 
 // tests/data/fixtures/<name> converted once per process with `roformer convert`.
 std::string converted_fixture_model(const std::string& name);
+
+// A copy of tests/data/fixtures/<name> under the scratch folder, named `copy`, whose
+// tokenizer_config.json holds `tokenizer_config`; returns the copy's folder.
+std::filesystem::path fixture_copy_with_tokenizer_config(const std::string& name,
+                                                         const std::string& copy,
+                                                         const std::string& tokenizer_config);
 
 std::string test_data(const std::string& relative);
 std::string read_text_file(const std::string& path);

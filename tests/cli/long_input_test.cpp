@@ -1,6 +1,7 @@
 // Texts longer than the trained length (the fixtures' max_position_embeddings = 128): truncated
-// with a warning by default, run whole with --max-length and one warning, and a rotary table grown
-// for a long text changes nothing for the short ones.
+// with a warning by default (to a checkpoint's model_max_length only when that is shorter), run
+// whole with --max-length and one warning, and a rotary table grown for a long text changes
+// nothing for the short ones.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -49,6 +50,36 @@ TEST(CliLongInput, ByDefaultALongTextIsTruncatedToTheTrainedLengthWithAWarning) 
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(occurrences(result.err, "truncated"), 1u) << result.err;
   EXPECT_EQ(json_lines(result.out).at(0)["words"].size(), 126u);  // 128 with [CLS] and [SEP]
+}
+
+// `fixture` converted with {"model_max_length": length} in its tokenizer_config.json.
+std::string converted_with_model_max_length(const std::string& fixture, int length) {
+  const std::string copy = fixture + "_model_max_length_" + std::to_string(length);
+  const auto folder = fixture_copy_with_tokenizer_config(
+      fixture, copy, "{\"model_max_length\": " + std::to_string(length) + "}");
+  const std::string model = (cli_scratch_dir() / (copy + ".gguf")).string();
+  const CliResult converted = run_cli({"convert", folder.string(), "-o", model});
+  EXPECT_EQ(converted.exit_code, 0) << converted.err;
+  return model;
+}
+
+TEST(CliLongInput, AModelMaxLengthAboveTheTrainedLengthStillTruncatesToTheTrainedLength) {
+  const std::string fixture = "v1_tokcls_rotary_value";
+  const CliResult result =
+      run_cli({"tag", "--model", converted_with_model_max_length(fixture, 512), long_text(fixture)});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.err, "roformer: warning: 1 of 1 texts were longer than 128 tokens and were "
+                        "truncated (--max-length to change)\n");
+  EXPECT_EQ(json_lines(result.out).at(0)["words"].size(), 126u);  // 128 with [CLS] and [SEP]
+}
+
+TEST(CliLongInput, AModelMaxLengthBelowTheTrainedLengthIsTheDefault) {
+  const std::string fixture = "v1_tokcls_rotary_value";
+  const CliResult result =
+      run_cli({"tag", "--model", converted_with_model_max_length(fixture, 64), long_text(fixture)});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(occurrences(result.err, "longer than 64 tokens"), 1u) << result.err;
+  EXPECT_EQ(json_lines(result.out).at(0)["words"].size(), 62u);
 }
 
 TEST(CliLongInput, AGrownRotaryTableLeavesShortTextsUnchanged) {

@@ -3,6 +3,8 @@
 // skipped with one warning, and an error names the line and quotes at most a clipped excerpt.
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "cli_runner.hpp"
 
 namespace roformer::test {
@@ -75,6 +77,24 @@ TEST(CliQaJsonLines, AnErrorInALaterArgumentNamesItsLine) {
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, "roformer: error: argument line 2: expected an object with string "
                         "\"question\" and \"context\" fields\n");
+}
+
+// As in arguments, where it is a usage error: nothing to answer, or nowhere to find the answer.
+TEST(CliQaJsonLines, AnEmptyOrBlankQuestionOrContextIsBadInputNamingItsLine) {
+  const std::string good = qa_line(kQuestion, kContext);
+  for (const auto& [line, named] :
+       {std::pair<std::string, std::string>{qa_line("", kContext), "\"question\" is empty"},
+        {qa_line(kQuestion, ""), "\"context\" is empty"},
+        {qa_line(" \\t ", kContext), "\"question\" is blank"},
+        {qa_line(kQuestion, "\\r\\n"), "\"context\" is blank"},
+        {"{\"text\": \"丁\", \"text_pair\": \" \"}\n", "\"text_pair\" is blank"}}) {
+    const CliResult result = qa_on_stdin(good + line);
+    EXPECT_EQ(result.exit_code, 1) << line;
+    EXPECT_EQ(result.err, "roformer: error: stdin line 2: " + named +
+                              "; qa needs a non-empty question and a context to find the answer "
+                              "in\n");
+    EXPECT_EQ(result.out, "") << line;
+  }
 }
 
 // A NUL would end the parser's input early, leaving what follows it unread.

@@ -121,6 +121,13 @@ TEST(CliQa, UsageErrorsExitTwo) {
     EXPECT_EQ(result.exit_code, 2) << result.err;
     EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
   }
+  const CliResult no_context = run_cli({"qa", "--model", model, "--question", "丁"});
+  EXPECT_EQ(no_context.err, "roformer: usage error: missing --context: qa needs a context to find "
+                            "the answer to --question in (see roformer qa --help)\n");
+  const CliResult no_question = run_cli({"qa", "--model", model, "--context", "丄"});
+  EXPECT_EQ(no_question.exit_code, 2);
+  EXPECT_EQ(no_question.err, "roformer: usage error: missing --question: qa needs a question to "
+                             "answer from --context (see roformer qa --help)\n");
   const CliResult bad_line = run_cli({"qa", "--model", model}, "{\"question\": \"丁\"}\n");
   EXPECT_EQ(bad_line.exit_code, 1);
   EXPECT_NE(bad_line.err.find("stdin line 1"), std::string::npos) << bad_line.err;

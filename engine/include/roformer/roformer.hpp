@@ -49,7 +49,8 @@ struct ModelInfo {
   int hidden_size = 0;
   int num_layers = 0;
   int max_position_embeddings = 0;  // the length the model was trained on
-  int default_max_length = 0;       // what max_length = 0 means: model_max_length, else the above
+  int default_max_length = 0;       // what max_length = 0 means: the above, or model_max_length
+                                    // when the tokenizer's is shorter
   bool has_pooler = false;
 };
 
