@@ -109,6 +109,38 @@ TEST_P(PackedGemmTest, LargeProblemsKeepTheScalarBits) {
   }
 }
 
+// Enough rows that the packed x passes 1 MiB (the AVX-512 kernel then blocks k by 768 steps and
+// the columns by 384, summing each block onto the last), k over two blocks, columns over two
+// blocks from a panel range that starts inside one, and an activation after the last block: the
+// scalar bits still, and nothing written outside the range.
+TEST_P(PackedGemmTest, ManyRowsKeepTheScalarBitsAcrossBlocksOfStepsAndColumns) {
+  ROFORMER_TABLE_OR_SKIP(GetParam());
+  const KernelTable* reference = kernel_table(Isa::kScalar);
+  std::mt19937 rng(36);
+  const size_t m = 301, n = 420, k = 1541, panel_begin = 2, panel_end = packed_panels(n);
+  ASSERT_GT(row_tile_floats(m, k) * sizeof(float), size_t(1) << 20);
+  Problem problem(m, n, k, rng);
+  for (Activation act : {Activation::kIdentity, Activation::kGelu}) {
+    GuardedBuffer y(m * problem.ld_y), expected(m * problem.ld_y);
+    table->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(), act,
+                         y.data(), problem.ld_y, m, n, k, panel_begin, panel_end);
+    reference->linear_packed(problem.x_tiles.data(), problem.packed.data(), problem.bias.data(),
+                             Activation::kIdentity, expected.data(), problem.ld_y, m, n, k,
+                             panel_begin, panel_end);
+    for (size_t i = 0; i < m; ++i) {
+      table->bias_activation(expected.data() + i * problem.ld_y + panel_begin * kPackedPanel,
+                             nullptr, 1, n - panel_begin * kPackedPanel, act);
+    }
+    ASSERT_TRUE(y.guard_intact());
+    for (size_t i = 0; i < m; ++i) {
+      for (size_t j = 0; j < problem.ld_y; ++j) {
+        ASSERT_EQ(y[i * problem.ld_y + j], expected[i * problem.ld_y + j])
+            << "activation " << int(act) << " row " << i << " column " << j;
+      }
+    }
+  }
+}
+
 TEST_P(PackedGemmTest, PanelRangesTileTheOutput) {
   ROFORMER_TABLE_OR_SKIP(GetParam());
   std::mt19937 rng(32);
