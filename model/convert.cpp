@@ -302,6 +302,51 @@ std::vector<std::string> sources_of(const std::string& name, const ModelConfig& 
   return {layer + kLayerParts.at(part) + suffix};
 }
 
+// The index N of a canonical name "encoder.layer.N.<part>", or -1 for any other name (an index
+// too long to be a layer number counts as another name and is reported as unexpected).
+int64_t layer_index(const std::string& name) {
+  static const std::string kPrefix = "encoder.layer.";
+  if (name.rfind(kPrefix, 0) != 0) return -1;
+  const size_t dot = name.find('.', kPrefix.size());
+  const size_t digits = (dot == std::string::npos ? name.size() : dot) - kPrefix.size();
+  if (digits == 0 || digits > 9) return -1;
+  int64_t index = 0;
+  for (size_t i = kPrefix.size(); i < kPrefix.size() + digits; ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    index = index * 10 + (name[i] - '0');
+  }
+  return index;
+}
+
+// config.json's layer count must match the encoder.layer.N tensors present, checked before the
+// expected tensors are listed: a forged count (10^7) would otherwise list and look up hundreds
+// of millions of names.
+void require_layer_count(const TensorMap& tensors, const ModelConfig& c, const std::string& dir) {
+  std::set<int64_t> held;
+  for (const auto& [name, data] : tensors) {
+    if (const int64_t index = layer_index(name); index >= 0) held.insert(index);
+  }
+  if (static_cast<int64_t>(held.size()) == c.num_layers && *held.rbegin() == c.num_layers - 1) {
+    return;
+  }
+  const std::string actual =
+      held.empty() ? "no encoder.layer.N tensors"
+                   : str(held.size(), held.size() == 1 ? " layer" : " layers", " (encoder.layer.",
+                         *held.begin(), " to encoder.layer.", *held.rbegin(), ")");
+  fail(ErrorCode::kBadModel, dir, ": config.json num_hidden_layers = ", c.num_layers,
+       " but the checkpoint holds ", actual);
+}
+
+// Names joined with ", ", the first few only: a checkpoint far from config.json could otherwise
+// produce a message of millions of names.
+std::string join_names(const std::vector<std::string>& names) {
+  constexpr size_t kListed = 8;
+  std::string text;
+  for (size_t i = 0; i < names.size() && i < kListed; ++i) text += (i ? ", " : "") + names[i];
+  if (names.size() > kListed) text += str(" ... and ", names.size() - kListed, " more");
+  return text;
+}
+
 // The output is written at the end, after every input is read; a path that names one of the
 // checkpoint's own files (config, vocabulary, weights) would replace it with the model.
 void require_output_outside_checkpoint(const fs::path& dir, const std::string& output_path) {
@@ -338,6 +383,7 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
   config.name = options.name.empty() ? folder_name(dir) : options.name;
   TokenizerData tokenizer = tokenizer_data(dir, options, config);
   TensorMap tensors = canonical_tensors(checkpoint::read_checkpoint_dir(checkpoint_dir));
+  require_layer_count(tensors, config, checkpoint_dir);
 
   // The head and the pooler follow the weights present when config.json does not name them.
   if (config.head == HeadKind::kNone) config.head = head_from_tensors(tensors);
@@ -421,17 +467,12 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
   for (const auto& [name, data] : tensors) {
     if (!consumed.count(name)) unexpected.push_back(name + " " + shape_text(data.shape));
   }
-  auto join = [](const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) text += (text.empty() ? "" : ", ") + item;
-    return text;
-  };
   if (!missing.empty() || !wrong_shape.empty() || !unexpected.empty()) {
     std::string message = checkpoint_dir + ": the weights do not match config.json (" +
                           head_kind_name(config.head) + " head)";
-    if (!missing.empty()) message += "; missing: " + join(missing);
-    if (!wrong_shape.empty()) message += "; wrong shape: " + join(wrong_shape);
-    if (!unexpected.empty()) message += "; unexpected: " + join(unexpected);
+    if (!missing.empty()) message += "; missing: " + join_names(missing);
+    if (!wrong_shape.empty()) message += "; wrong shape: " + join_names(wrong_shape);
+    if (!unexpected.empty()) message += "; unexpected: " + join_names(unexpected);
     fail(ErrorCode::kBadModel, message);
   }
 

@@ -4,6 +4,7 @@
 #include <zip.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -66,6 +67,44 @@ ZipHandle open_zip(const std::string& path, uint64_t* archive_size) {
   fail(ErrorCode::kBadModel, path, ": corrupt or truncated zip archive: ", reason);
 }
 
+// CRC-32 as zip stores it (IEEE 802.3, reflected polynomial 0xEDB88320), bit by bit: it only
+// runs to report the value of a record that libzip already found damaged.
+uint32_t crc32_of(const std::string& bytes) {
+  uint32_t crc = 0xffffffffu;
+  for (const char byte : bytes) {
+    crc ^= static_cast<uint8_t>(byte);
+    for (int bit = 0; bit < 8; ++bit) crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1u)));
+  }
+  return ~crc;
+}
+
+std::string hex32(uint32_t value) {
+  char text[11];
+  std::snprintf(text, sizeof(text), "0x%08x", value);
+  return text;
+}
+
+// libzip checks a record's CRC-32 only when a read reaches its end, so after the `bytes` the
+// directory announced, one more read must report the end and nothing else.
+void require_record_end(zip_file_t* file, const zip_stat_t& stat, const std::string& bytes,
+                        const std::string& path, const std::string& name) {
+  char extra = 0;
+  const zip_int64_t got = zip_fread(file, &extra, 1);
+  if (got == 0) return;
+  if (got > 0) {
+    fail(ErrorCode::kBadModel, path, ": zip record ", name, " holds more than the ", stat.size,
+         " bytes its directory entry gives (corrupt archive)");
+  }
+  if (zip_error_code_zip(zip_file_get_error(file)) == ZIP_ER_CRC &&
+      (stat.valid & ZIP_STAT_CRC) != 0) {
+    fail(ErrorCode::kBadModel, path, ": zip record ", name, " fails its CRC-32 check (expected ",
+         hex32(stat.crc), " from the zip directory, computed ", hex32(crc32_of(bytes)),
+         "): the file is corrupt; download or save it again");
+  }
+  fail(ErrorCode::kBadModel, path, ": zip record ", name, " is corrupt: ",
+       zip_file_strerror(file));
+}
+
 // Reads record `index` whole after checking its size against `expected_size` (or, when that is
 // negative, against `limit`), so a forged header never drives the allocation.
 std::string read_record(zip_t* archive, zip_uint64_t index, const std::string& path,
@@ -107,6 +146,7 @@ std::string read_record(zip_t* archive, zip_uint64_t index, const std::string& p
     }
     done += static_cast<uint64_t>(got);
   }
+  require_record_end(file.get(), stat, bytes, path, name);
   return bytes;
 }
 

@@ -152,6 +152,58 @@ TEST(TorchBin, RefusesTheLegacyFormatAndBigEndianStorages) {
   expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel, {"big-endian"});
 }
 
+// torch.save zips store records uncompressed with a CRC-32 each; a flipped bit in the weights
+// changes no size or structure, so only the CRC can catch it (PyTorch refuses such a file).
+TEST(TorchBin, RefusesARecordWhoseCrcDoesNotMatch) {
+  std::vector<float> floats(12);
+  for (int i = 0; i < 12; ++i) floats[i] = static_cast<float>(i);
+  const std::string storage = testing::floats_as_bytes(floats);
+  const std::string pickle = testing::state_dict_pickle(
+      [](PickleWriter& p) { p.tensor_entry("w", "FloatStorage", "0", 12, 0, {12}, {1}); });
+  TempDir temp;
+  const std::string path = temp.file("flipped.bin");
+  testing::write_torch_zip(path, "archive", pickle, {{"0", storage}});
+  ASSERT_EQ(read_torch_bin(path).at("w").values, floats);
+
+  std::string bytes = testing::read_bytes(path);
+  const size_t at = bytes.find(storage);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 21] = static_cast<char>(bytes[at + 21] ^ 0xff);  // 5.0f becomes 5.03...f
+  testing::write_bytes(path, bytes);
+  // Python: zlib.crc32 of the 12 floats, then of them with byte 21 flipped.
+  expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel,
+               {path, "zip record archive/data/0 fails its CRC-32 check",
+                "expected 0x3e667d78 from the zip directory, computed 0xf039ebf5"});
+}
+
+// Every record whose bytes are used is checked: data.pkl and each storage of a real fixture.
+TEST(TorchBin, RefusesAFixtureWithAByteFlippedInAnyUsedRecord) {
+  const std::string fixture = (testing::fixtures_dir() / "v1_qa/pytorch_model.bin").string();
+  const std::string original = testing::read_bytes(fixture);
+  TempDir temp;
+  const std::string path = temp.file("flipped.bin");
+  int checked = 0;
+  // torch.save writes the records in directory order, so each one's bytes are the first match
+  // after the previous one's (several LayerNorm records hold the same bytes).
+  size_t after = 0;
+  for (const auto& [name, contents] : testing::read_zip(fixture)) {
+    const size_t at = original.find(contents, after);
+    ASSERT_NE(at, std::string::npos) << name;
+    after = at + contents.size();
+    const bool used = name.find("/data/") != std::string::npos ||
+                      name.find("/data.pkl") != std::string::npos;
+    if (!used) continue;
+    SCOPED_TRACE(name);
+    std::string bytes = original;
+    bytes[at + contents.size() / 2] = static_cast<char>(bytes[at + contents.size() / 2] ^ 0xff);
+    testing::write_bytes(path, bytes);
+    expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel,
+                 {"zip record " + name + " fails its CRC-32 check"});
+    ++checked;
+  }
+  EXPECT_EQ(checked, 40);  // data.pkl and storages 0 to 38
+}
+
 TEST(TorchBin, MissingFileIsAnIoError) {
   expect_error([] { read_torch_bin("/nonexistent/pytorch_model.bin"); }, ErrorCode::kIo,
                {"/nonexistent/pytorch_model.bin"});

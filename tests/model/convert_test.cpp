@@ -94,6 +94,41 @@ TEST(Convert, RefusesATensorOfTheWrongShapeAndAnUnexpectedOne) {
   EXPECT_NE(message.find("unexpected: extra.weight"), std::string::npos) << message;
 }
 
+// A layer count the checkpoint does not hold is refused before the expected tensors are listed:
+// 10^7 layers used to grow to 24 GB and 10^5 to end in an 85 MB message naming each one.
+TEST(Convert, RefusesANumHiddenLayersTheCheckpointDoesNotHold) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "layers");
+  std::ifstream in(fixture_dir("v1_seqcls") / "config.json");
+  auto config = nlohmann::json::parse(in);
+  for (int layers : {10000000, 100000, 3, 1}) {
+    SCOPED_TRACE(layers);
+    config["num_hidden_layers"] = layers;
+    write_bytes(dir / "config.json", config.dump());
+    auto message = error_of([&] {
+      convert_checkpoint(dir.string(), (scratch_dir() / "layers.gguf").string(), ConvertOptions{});
+    });
+    EXPECT_NE(message.find(dir.string() + ": config.json num_hidden_layers = " +
+                           std::to_string(layers) + " but the checkpoint holds 2 layers "
+                           "(encoder.layer.0 to encoder.layer.1)"),
+              std::string::npos) << message;
+    EXPECT_LT(message.size(), 500u) << message;
+  }
+}
+
+// However far the weights are from config.json, the message lists a few names, then a count.
+TEST(Convert, ListsAFewMismatchedTensorsThenCountsTheRest) {
+  auto dir = checkpoint_copy("v1_seqcls", "", "many_extra");
+  auto tensors = checkpoint::read_safetensors((fixture_dir("v1_seqcls") / "model.safetensors").string());
+  for (int i = 0; i < 100; ++i) tensors["extra." + std::to_string(100 + i)] = {{1}, {1.0f}};
+  checkpoint::write_safetensors((dir / "model.safetensors").string(), tensors);
+  auto message = error_of([&] {
+    convert_checkpoint(dir.string(), (scratch_dir() / "many_extra.gguf").string(), ConvertOptions{});
+  });
+  EXPECT_NE(message.find("unexpected: extra.100 [1], extra.101 [1]"), std::string::npos) << message;
+  EXPECT_NE(message.find("extra.107 [1] ... and 92 more"), std::string::npos) << message;
+  EXPECT_EQ(message.find("extra.108"), std::string::npos) << message;
+}
+
 TEST(Convert, RefusesUnsupportedArchitectureFlagsNamingThem) {
   for (const std::string fixture : {"v1_seqcls", "v2_seqcls"}) {
     auto dir = checkpoint_copy(fixture, "model.safetensors", "flags");
