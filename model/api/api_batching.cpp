@@ -8,22 +8,22 @@
 
 namespace roformer::api {
 
-void validate(const RunOptions& run) {
+void validate(const RunOptions& run, const char* options) {
   if (run.threads < 1 || run.threads > kMostThreads) {
-    fail(ErrorCode::kInvalidArgument, "RunOptions::threads is ", run.threads, ", expected 1 to ",
+    fail(ErrorCode::kInvalidArgument, options, "threads is ", run.threads, ", expected 1 to ",
          kMostThreads);
   }
   if (run.batch_size < 1) {
-    fail(ErrorCode::kInvalidArgument, "RunOptions::batch_size is ", run.batch_size, ", expected >= 1");
+    fail(ErrorCode::kInvalidArgument, options, "batch_size is ", run.batch_size, ", expected >= 1");
   }
   // Two tokens, [CLS] and [SEP], are the shortest sequence a text becomes.
   if (run.max_length != 0 && run.max_length < 2) {
-    fail(ErrorCode::kInvalidArgument, "RunOptions::max_length is ", run.max_length,
+    fail(ErrorCode::kInvalidArgument, options, "max_length is ", run.max_length,
          ", expected 0 (the model's default) or >= 2");
   }
   if (static_cast<size_t>(run.max_length) > kMostTokens) {
-    fail(ErrorCode::kInvalidArgument, "RunOptions::max_length is ", run.max_length,
-         ", over the limit of ", kMostTokens, " tokens (kMostTokens)");
+    fail(ErrorCode::kInvalidArgument, options, "max_length is ", run.max_length,
+         ", over the limit of ", kMostTokens, " tokens");
   }
 }
 
@@ -42,7 +42,7 @@ std::vector<Encoding> encode_inputs(const roformer::Model& model, const std::vec
     if (!run.truncate && encoding.input_ids.size() > limit) {
       fail(ErrorCode::kBadInput, "text ", i, " is ", encoding.input_ids.size(),
            " tokens long, over the limit of ", limit,
-           " (RunOptions::max_length); set truncate to cut it instead");
+           " tokens (max_length); set truncate to cut it instead");
     }
     truncated += encoding.truncated ? 1 : 0;
     encodings.push_back(std::move(encoding));

@@ -28,8 +28,9 @@ struct TextInput {
   const std::string* pair = nullptr;  // null for a single text
 };
 
-// Throws kInvalidArgument naming the field when an option is out of range.
-void validate(const RunOptions& run);
+// Throws kInvalidArgument naming the field when an option is out of range. options is how the
+// caller spells the struct before a field: "RunOptions::" in C++, "roformer_run_options." in C.
+void validate(const RunOptions& run, const char* options = "RunOptions::");
 
 // Tokenizes every input to the run's max_length, truncating or refusing (kBadInput, naming the
 // text, its length and the limit) as the options say.

@@ -108,7 +108,7 @@ std::vector<TokenOutput> Session::run(const std::vector<TokenInput>& inputs,
     const size_t length = inputs[i].input_ids.size();
     if (length > kMostTokens) {
       fail(ErrorCode::kBadInput, "sequence ", i, " is ", length, " tokens long, over the limit of ",
-           kMostTokens, " (kMostTokens)");
+           kMostTokens);
     }
   }
   const ModelConfig& c = impl_->model->config();

@@ -58,7 +58,14 @@ roformer::api::RunOptions run_options(const roformer_run_options* options) {
   run.batch_size = options->batch_size;
   run.max_length = options->max_length;
   run.truncate = options->truncate != 0;
+  // Checked here so that a bad option is named as C spells it, not as RunOptions:: in C++.
+  roformer::api::validate(run, "roformer_run_options.");
   return run;
+}
+
+// The C++ check, named after the C function so a C caller reads its own call's name.
+void require_head(roformer_session* session, roformer::HeadKind expected, const char* call) {
+  roformer::api::require_head(*session->session.model().impl().model, expected, call);
 }
 
 std::vector<std::string> read_texts(const char* const* texts, size_t count, const char* name) {
@@ -213,6 +220,7 @@ roformer_status roformer_classify(roformer_session* session, const char* const* 
                                   float* scores) {
   return guarded([&] {
     require(session, "session");
+    require_head(session, roformer::HeadKind::kSequenceClassification, "roformer_classify");
     require(label_indices, "label_indices");
     auto firsts = read_texts(texts, count, "texts");
     std::vector<roformer::api::Classification> results;
@@ -261,6 +269,7 @@ roformer_status roformer_fill_mask(roformer_session* session, const char* text, 
     *token_ids = nullptr;
     *scores = nullptr;
     require(session, "session");
+    require_head(session, roformer::HeadKind::kMaskedLm, "roformer_fill_mask");
     require(text, "text");
     require(mask_count, "mask_count");
     if (top_k < 1 || top_k > 1u << 20) {
@@ -298,6 +307,7 @@ roformer_status roformer_tag(roformer_session* session, const char* text,
     *scores = nullptr;
     *ranges = nullptr;
     require(session, "session");
+    require_head(session, roformer::HeadKind::kTokenClassification, "roformer_tag");
     require(text, "text");
     require(word_count, "word_count");
     roformer::api::TagOptions tag;
@@ -330,6 +340,7 @@ roformer_status roformer_answer(roformer_session* session, const char* question,
     require(text, "text");
     *text = nullptr;
     require(session, "session");
+    require_head(session, roformer::HeadKind::kQuestionAnswering, "roformer_answer");
     require(question, "question");
     require(context, "context");
     require(start, "start");

@@ -91,11 +91,54 @@ TEST(CApi, TextOverTheLengthLimitIsBadInput) {
             ROFORMER_BAD_INPUT);
   EXPECT_TRUE(contains(roformer_last_error(), "over the limit of 128")) << roformer_last_error();
   EXPECT_TRUE(contains(roformer_last_error(), "text 0 is ")) << roformer_last_error();
+  EXPECT_TRUE(contains(roformer_last_error(), " tokens (max_length); set truncate to cut it instead"))
+      << roformer_last_error();
   options.max_length = 1;
   EXPECT_EQ(roformer_classify(session, texts, nullptr, 1, &options, &label, nullptr),
             ROFORMER_INVALID_ARGUMENT);
   EXPECT_STREQ(roformer_last_error(),
-               "RunOptions::max_length is 1, expected 0 (the model's default) or >= 2");
+               "roformer_run_options.max_length is 1, expected 0 (the model's default) or >= 2");
+  roformer_session_free(session);
+}
+
+// A C caller reads the names of roformer.h (roformer_run_options' fields, the roformer_ calls) and
+// numbers, never the C++ API's RunOptions:: or kMostTokens.
+TEST(CApi, ErrorsNameTheCFieldsAndCalls) {
+  roformer_session* session = nullptr;
+  ASSERT_EQ(roformer_session_create(shared_model(), &session), ROFORMER_OK);
+  const char* texts[] = {"好"};
+  size_t label = 0;
+  roformer_run_options options = roformer_run_options_default();
+  options.threads = 0;
+  EXPECT_EQ(roformer_classify(session, texts, nullptr, 1, &options, &label, nullptr),
+            ROFORMER_INVALID_ARGUMENT);
+  EXPECT_STREQ(roformer_last_error(), "roformer_run_options.threads is 0, expected 1 to 1024");
+  options = roformer_run_options_default();
+  options.batch_size = 0;
+  EXPECT_EQ(roformer_classify(session, texts, nullptr, 1, &options, &label, nullptr),
+            ROFORMER_INVALID_ARGUMENT);
+  EXPECT_STREQ(roformer_last_error(), "roformer_run_options.batch_size is 0, expected >= 1");
+  options = roformer_run_options_default();
+  options.max_length = ROFORMER_MOST_TOKENS + 1;
+  float embedding[1];
+  EXPECT_EQ(roformer_embed(session, texts, 1, 0, 1, &options, embedding), ROFORMER_INVALID_ARGUMENT);
+  EXPECT_STREQ(roformer_last_error(),
+               "roformer_run_options.max_length is 1048577, over the limit of 1048576 tokens");
+
+  int32_t* ids = nullptr;
+  float* scores = nullptr;
+  size_t masks = 0;
+  EXPECT_EQ(roformer_fill_mask(session, "好[MASK]", 5, nullptr, &ids, &scores, &masks),
+            ROFORMER_BAD_MODEL);
+  EXPECT_TRUE(contains(roformer_last_error(), "; roformer_fill_mask needs a masked_lm model"))
+      << roformer_last_error();
+  char* answer = nullptr;
+  int32_t start = 0, end = 0;
+  float score = 0.0f;
+  EXPECT_EQ(roformer_answer(session, "谁", "我", nullptr, &answer, &start, &end, &score),
+            ROFORMER_BAD_MODEL);
+  EXPECT_TRUE(contains(roformer_last_error(), "; roformer_answer needs a question_answering model"))
+      << roformer_last_error();
   roformer_session_free(session);
 }
 
