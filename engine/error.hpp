@@ -2,6 +2,7 @@
 // ErrorCode and Error themselves are public: engine/include/roformer/error.hpp.
 #pragma once
 
+#include <exception>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -11,6 +12,16 @@
 namespace roformer {
 
 const char* error_code_name(ErrorCode code);
+
+// What a JSON parser's exception says, without nlohmann's "[json.exception.parse_error.101] "
+// prefix: a syntax error with its line and column, or a number too large for a double ("number
+// overflow parsing '1e999'"). Any other message comes back whole. Inline: the checkpoint readers
+// use this header without linking roformer_engine.
+inline std::string json_error_text(const std::exception& error) {
+  const std::string text = error.what();
+  const size_t prefix_end = text.rfind("[json.exception.", 0) == 0 ? text.find("] ") : text.npos;
+  return prefix_end == text.npos ? text : text.substr(prefix_end + 2);
+}
 
 // Joins any streamable values into one string: str("expected ", a, ", got ", b).
 template <typename... Parts>

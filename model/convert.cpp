@@ -44,7 +44,7 @@ nlohmann::json read_json(const fs::path& path) {
   try {
     return nlohmann::json::parse(read_text_file(path));
   } catch (const nlohmann::json::exception& e) {  // a syntax error or a number overflow
-    fail(ErrorCode::kBadModel, path.string(), ": invalid JSON: ", e.what());
+    fail(ErrorCode::kBadModel, path.string(), ": not valid JSON: ", json_error_text(e));
   }
 }
 

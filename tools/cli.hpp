@@ -57,10 +57,6 @@ using JsonLineFields = std::function<std::string(const nlohmann::json& object, T
 // subcommand but qa.
 std::string text_and_optional_pair(const nlohmann::json& object, TextItem& item);
 
-// What a JSON parser's exception says, without nlohmann's "[json.exception.parse_error.101] "
-// prefix: a syntax error, or a number too large for a double ("number overflow parsing '1e999'").
-std::string json_error_text(const nlohmann::json::exception& error);
-
 // Every input text at once (tools/text_reader.hpp reads them a chunk at a time).
 std::vector<TextItem> read_text_inputs(const TextInputOptions& options,
                                        const JsonLineFields& fields = text_and_optional_pair);

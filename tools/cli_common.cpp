@@ -68,12 +68,6 @@ std::string input_label(const TextItem& item, size_t number) {
   return label;
 }
 
-std::string json_error_text(const nlohmann::json::exception& error) {
-  const std::string text = error.what();
-  const size_t prefix_end = text.rfind("[json.exception.", 0) == 0 ? text.find("] ") : text.npos;
-  return prefix_end == text.npos ? text : text.substr(prefix_end + 2);
-}
-
 std::ifstream open_input_file(const std::string& path) {
   std::error_code ignored;
   if (fs::is_directory(path, ignored)) {

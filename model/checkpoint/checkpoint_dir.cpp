@@ -50,7 +50,7 @@ TensorMap read_sharded(const std::string& dir, const std::string& index_path, Sh
   try {
     index = nlohmann::json::parse(text.str());
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::kBadModel, index_path, ": not valid JSON: ", e.what());
+    fail(ErrorCode::kBadModel, index_path, ": not valid JSON: ", json_error_text(e));
   }
   const auto weight_map = index.is_object() ? index.find("weight_map") : index.end();
   if (!index.is_object() || weight_map == index.end() || !weight_map->is_object()) {

@@ -138,7 +138,7 @@ TensorMap read_safetensors(const std::string& path) {
   try {
     header = nlohmann::json::parse(header_text);
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::kBadModel, path, ": header is not valid JSON: ", e.what());
+    fail(ErrorCode::kBadModel, path, ": header is not valid JSON: ", json_error_text(e));
   }
   if (!header.is_object()) {
     fail(ErrorCode::kBadModel, path, ": header is JSON ", header.type_name(), ", expected an object");

@@ -100,9 +100,12 @@ TEST(CheckpointDir, RefusesMalformedIndexesAndEmptyFolders) {
   TempDir temp;
   expect_error([&] { read_checkpoint_dir(temp.path().string()); }, ErrorCode::kBadModel,
                {"no checkpoint found", "model.safetensors.index.json"});
+  // The parser's words follow the file without nlohmann's "[json.exception...] " prefix.
   testing::write_bytes(temp.file("model.safetensors.index.json"), "{\"weight_map\": [");
   expect_error([&] { read_checkpoint_dir(temp.path().string()); }, ErrorCode::kBadModel,
-               {"not valid JSON"});
+               {"model.safetensors.index.json: not valid JSON: parse error at line 1, column 17: syntax "
+                "error while parsing value - "
+                "unexpected end of input; expected '[', '{', or a literal"});
   testing::write_bytes(temp.file("model.safetensors.index.json"), R"({"metadata": {}})");
   expect_error([&] { read_checkpoint_dir(temp.path().string()); }, ErrorCode::kBadModel,
                {"\"weight_map\""});

@@ -149,6 +149,26 @@ TEST(Convert, RefusesUnsupportedArchitectureFlagsNamingThem) {
   }
 }
 
+// A syntax error reads as the file, then what the parser expected and where, without nlohmann's
+// "[json.exception.parse_error.101]" prefix; tokenizer_config.json goes through the same reader.
+TEST(Convert, NamesAConfigThatIsNotJsonWithTheLineAndColumn) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "not_json");
+  const std::string out = (scratch_dir() / "not_json.gguf").string();
+  write_bytes(dir / "config.json", "{\n  \"hidden_size\": 8,\n  }\n");
+  EXPECT_EQ(error_of([&] { convert_checkpoint(dir.string(), out, ConvertOptions{}); }),
+            (dir / "config.json").string() +
+                ": not valid JSON: parse error at line 3, column 3: syntax error while parsing "
+                "object key - unexpected '}'; expected string literal");
+
+  fs::copy_file(fixture_dir("v1_seqcls") / "config.json", dir / "config.json",
+                fs::copy_options::overwrite_existing);
+  write_bytes(dir / "tokenizer_config.json", "{\"do_lower_case\": tru}");
+  EXPECT_EQ(error_of([&] { convert_checkpoint(dir.string(), out, ConvertOptions{}); }),
+            (dir / "tokenizer_config.json").string() +
+                ": not valid JSON: parse error at line 1, column 22: syntax error while parsing "
+                "value - invalid literal; last read: '\"do_lower_case\": tru}'");
+}
+
 TEST(Convert, RefusesAVocabularyOfTheWrongLength) {
   auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "vocab");
   write_bytes(dir / "vocab.txt", read_bytes(fixture_dir("v1_seqcls") / "vocab.txt") + "extra\n");
