@@ -25,6 +25,16 @@ std::string what_was_given(const TextInputOptions& input) {
          (input.file.empty() ? "" : " and --file");
 }
 
+// A line's "text" and a "text_pair" it must have; the reader names the line a problem is on
+// ("stdin line 3: ..."), as for every other command's input lines.
+std::string text_and_pair(const nlohmann::json& object, TextItem& item) {
+  std::string problem = text_and_optional_pair(object, item);
+  if (problem.empty() && !item.pair) {
+    problem = "no \"text_pair\" (similarity compares each \"text\" with its \"text_pair\")";
+  }
+  return problem;
+}
+
 // Two TEXT arguments are one pair; otherwise JSON lines with text and text_pair.
 std::vector<TextItem> read_pairs(const TextInputOptions& input) {
   if (!input.jsonl && input.texts.size() == 2 && input.file.empty()) {
@@ -35,14 +45,7 @@ std::vector<TextItem> read_pairs(const TextInputOptions& input) {
          "--jsonl lines with \"text\" and \"text_pair\" (arguments, --file or stdin); got ",
          what_was_given(input));
   }
-  auto items = read_text_inputs(input);
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].pair) {
-      fail(ErrorCode::kBadInput, "similarity ", input_label(items[i], i + 1),
-           " has no \"text_pair\"");
-    }
-  }
-  return items;
+  return read_text_inputs(input, text_and_pair);
 }
 
 int run_similarity(const SimilarityOptions& options) {

@@ -66,5 +66,23 @@ TEST(CliSimilarityInput, JsonLinesFromAFileArePairs) {
   EXPECT_NEAR(json_lines(result.out).at(0)["similarity"].get<double>(), 1.0, 1e-6);
 }
 
+// A line without a pair is named as other commands name their input lines: the file or stdin, then
+// the line number (blank lines counted).
+TEST(CliSimilarityInput, ALineWithoutAPairIsNamedByItsSourceAndLine) {
+  const std::string model = converted_fixture_model("v1_pooler_sim");
+  const std::string lines = "{\"text\":\"丁\",\"text_pair\":\"丂\"}\n\n{\"text\":\"丁\"}\n";
+  const std::string problem =
+      " line 3: no \"text_pair\" (similarity compares each \"text\" with its \"text_pair\")\n";
+  const CliResult piped = run_cli({"similarity", "--model", model, "--jsonl"}, lines);
+  EXPECT_EQ(piped.exit_code, 1);
+  EXPECT_EQ(piped.err, "roformer: error: stdin" + problem);
+
+  const std::string file = (cli_scratch_dir() / "similarity_unpaired.jsonl").string();
+  std::ofstream(file) << lines;
+  const CliResult read = run_cli({"similarity", "--model", model, "--jsonl", "--file", file});
+  EXPECT_EQ(read.exit_code, 1);
+  EXPECT_EQ(read.err, "roformer: error: " + file + problem);
+}
+
 }  // namespace
 }  // namespace roformer::test
