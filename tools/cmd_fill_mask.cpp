@@ -1,4 +1,5 @@
 // roformer fill-mask: the most probable tokens for each [MASK], from a masked-LM model.
+#include <algorithm>
 #include <cstdio>
 
 #include "engine/error.hpp"
@@ -37,6 +38,16 @@ void print_fills(const Tokenizer& tokenizer, const Encoding& encoding,
   std::puts(json_line({{"masks", masks}}).c_str());
 }
 
+// Whether the item's text holds a [MASK] that truncation to max length left out of `kept`: the
+// text is tokenized again, whole, only when it was truncated and no [MASK] survived.
+bool mask_cut_off(const Tokenizer& tokenizer, const TextItem& item, const Encoding& kept,
+                  int32_t mask_id) {
+  if (!kept.truncated) return false;
+  const auto pair = item.pair ? std::optional<std::string_view>(*item.pair) : std::nullopt;
+  const auto ids = tokenizer.encode(item.text, pair, /*max_length=*/0).input_ids;
+  return std::find(ids.begin(), ids.end(), mask_id) != ids.end();
+}
+
 int run_fill_mask(const FillMaskOptions& options) {
   auto model = Model::load(resolve_model_path(options.model));
   require_head(*model, HeadKind::kMaskedLm, "fill-mask");
@@ -44,7 +55,7 @@ int run_fill_mask(const FillMaskOptions& options) {
   if (!mask_id) fail(ErrorCode::kBadModel, model->path(), ": the vocabulary has no [MASK] token");
   const size_t vocab = model->config().vocab_size;
   const size_t top_k = static_cast<size_t>(options.top_k);
-  size_t texts = 0, without_mask = 0;
+  size_t texts = 0, without_mask = 0, masks_cut_off = 0;
   ChunkedRun run("fill-mask", options.threads, options.batch_size, options.max_length);
   run.run_options.pooler = false;
   run_text_chunks(options.input, model, run,
@@ -57,7 +68,11 @@ int run_fill_mask(const FillMaskOptions& options) {
                       const Encoding& encoding = encoded.encodings[i];
                       auto fills = heads::fill_masks(
                           encoding.input_ids, outputs[i].prediction_scores, vocab, *mask_id, top_k);
-                      if (fills.empty()) ++without_mask;
+                      if (fills.empty()) {
+                        const bool cut =
+                            mask_cut_off(model->tokenizer(), items[i], encoding, *mask_id);
+                        ++(cut ? masks_cut_off : without_mask);
+                      }
                       print_fills(model->tokenizer(), encoding, fills);
                     }
                     texts += items.size();
@@ -67,6 +82,12 @@ int run_fill_mask(const FillMaskOptions& options) {
   }
   return 0;
 }
+  if (masks_cut_off > 0) {
+    log_at(LogLevel::kWarning, masks_cut_off, " of ", texts,
+           " texts hold [MASK] only past the max length of ",
+           effective_max_length(*model, options.max_length),
+           " tokens: truncation cut it off (raise --max-length)");
+  }
 
 }  // namespace
 

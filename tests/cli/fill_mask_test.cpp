@@ -86,6 +86,24 @@ TEST(CliFillMaskInput, JsonlLinesAndATextWithoutMask) {
   EXPECT_NE(piped.err.find("1 of 2 texts hold no [MASK]"), std::string::npos) << piped.err;
 }
 
+// A [MASK] that --max-length truncated away is not a text without one: the warning names the max
+// length that cut it off, and a text with no [MASK] at all keeps its own warning.
+TEST(CliFillMaskInput, WarnsWhenTruncationCutTheMaskOff) {
+  const std::string model = converted_fixture_model("v2_mlm");
+  const CliResult result = run_cli({"fill-mask", "--model", model, "--max-length", "4", "--jsonl"},
+                                   "{\"text\": \"一丁一丁一[MASK]\"}\n{\"text\": \"一丁\"}\n");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["masks"].size(), 0u);
+  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts hold [MASK] only past the max length "
+                            "of 4 tokens: truncation cut it off (raise --max-length)\n"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts hold no [MASK]\n"), std::string::npos)
+      << result.err;
+}
+
 TEST(CliFillMaskInput, RefusesAModelWithoutAMaskedLmHead) {
   const CliResult result =
       run_cli({"fill-mask", "--model", converted_fixture_model("v1_qa"), "一[MASK]"});
