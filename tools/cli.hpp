@@ -11,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "model/config.hpp"
+
 namespace roformer::cli {
 
 // A registered subcommand and what runs when it was chosen; returns the exit code.
@@ -80,9 +82,16 @@ void require_output_not_an_input(const std::string& output, const std::vector<st
 // honoured, but threads that outnumber the cores wait for each other.
 void warn_when_threads_exceed_hardware(const CLI::App& command);
 
-// --model, defaulting to the shipped model.
+// --model, defaulting to $ROFORMER_MODEL, else the shipped model.
 void add_model_option(CLI::App& command, std::string& model_path, bool required);
 std::string resolve_model_path(const std::string& model_path);
+// --model for a command whose head the shipped sentiment classifier lacks (qa, tag, fill-mask): it
+// defaults to $ROFORMER_MODEL only, and the help says so.
+void add_head_model_option(CLI::App& command, std::string& model_path, HeadKind head);
+// --model, else $ROFORMER_MODEL; with neither, throws kInvalidArgument (a usage error) saying that
+// `command` needs a `head` model and the shipped one is not.
+std::string resolve_head_model_path(const std::string& model_path, const char* command,
+                                    HeadKind head);
 // The jieba dictionary shipped with roformer (for the converter).
 std::string default_jieba_dictionary();
 

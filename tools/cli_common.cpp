@@ -147,6 +147,24 @@ std::string resolve_model_path(const std::string& model_path) {
        " (pass --model FILE, or set ROFORMER_MODEL to its path)");
 }
 
+void add_head_model_option(CLI::App& command, std::string& model_path, HeadKind head) {
+  command
+      .add_option("-m,--model", model_path,
+                  str("Model file (.gguf) with a ", head_kind_name(head),
+                      " head; default: $ROFORMER_MODEL, else required (the shipped ",
+                      kDefaultModelFile, " is a sentiment classifier)"))
+      ->check(non_empty_path());
+}
+
+std::string resolve_head_model_path(const std::string& model_path, const char* command,
+                                    HeadKind head) {
+  if (!model_path.empty()) return model_path;
+  if (const char* env = std::getenv("ROFORMER_MODEL"); env && *env) return env;
+  fail(ErrorCode::kInvalidArgument, command, " needs a ", head_kind_name(head),
+       " model: pass --model FILE or set ROFORMER_MODEL (the shipped ", kDefaultModelFile,
+       " is a sentiment classifier)");
+}
+
 // Not found, the compiled-in path is returned: the converter's error then names it.
 std::string default_jieba_dictionary() {
   const std::string relative = "models/jieba/dict.txt";

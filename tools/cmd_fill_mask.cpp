@@ -49,7 +49,9 @@ bool mask_cut_off(const Tokenizer& tokenizer, const TextItem& item, const Encodi
 }
 
 int run_fill_mask(const FillMaskOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
+  const std::string path =
+      resolve_head_model_path(options.model, "fill-mask", HeadKind::kMaskedLm);
+  auto model = Model::load(path);
   require_head(*model, HeadKind::kMaskedLm, "fill-mask");
   const auto mask_id = model->tokenizer().id_of("[MASK]");
   if (!mask_id) fail(ErrorCode::kBadModel, model->path(), ": the vocabulary has no [MASK] token");
@@ -80,14 +82,14 @@ int run_fill_mask(const FillMaskOptions& options) {
   if (without_mask > 0) {
     log_at(LogLevel::kWarning, without_mask, " of ", texts, " texts hold no [MASK]");
   }
-  return 0;
-}
   if (masks_cut_off > 0) {
     log_at(LogLevel::kWarning, masks_cut_off, " of ", texts,
            " texts hold [MASK] only past the max length of ",
            effective_max_length(*model, options.max_length),
            " tokens: truncation cut it off (raise --max-length)");
   }
+  return 0;
+}
 
 }  // namespace
 
@@ -98,7 +100,7 @@ Command add_fill_mask(CLI::App& parent) {
                             "Predict each [MASK] with a masked-LM model; one JSON object per text: "
                             "{masks: [{position, offsets, predictions: [{token, id, score}]}]}");
   add_text_input_options(*command, options->input);
-  add_model_option(*command, options->model, /*required=*/false);
+  add_head_model_option(*command, options->model, HeadKind::kMaskedLm);
   command->add_option("-k,--top-k", options->top_k, "Tokens to report per [MASK]")
       ->check(whole_number())
       ->check(CLI::Range(1, 1 << 20))

@@ -104,7 +104,9 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
 
 int run_qa(const QaOptions& options) {
   auto items = read_questions(options);
-  auto model = Model::load(resolve_model_path(options.model));
+  const std::string path =
+      resolve_head_model_path(options.model, "qa", HeadKind::kQuestionAnswering);
+  auto model = Model::load(path);
   require_head(*model, HeadKind::kQuestionAnswering, "qa");
   EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
 
@@ -153,7 +155,7 @@ Command add_qa(CLI::App& parent) {
   command->add_flag("--jsonl", options->input.jsonl,
                     "TEXT arguments are JSON objects {question, context} (file and stdin input "
                     "always are)");
-  add_model_option(*command, options->model, /*required=*/false);
+  add_head_model_option(*command, options->model, HeadKind::kQuestionAnswering);
   command->add_option("--max-answer-length", options->max_answer_length,
                       "Longest answer in tokens")
       ->check(whole_number())->check(CLI::Range(1, 1 << 20))

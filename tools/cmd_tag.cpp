@@ -42,7 +42,9 @@ void print_tags(const std::string& text, const Encoding& encoding, const std::ve
 }
 
 int run_tag(const TagOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
+  const std::string path =
+      resolve_head_model_path(options.model, "tag", HeadKind::kTokenClassification);
+  auto model = Model::load(path);
   require_head(*model, HeadKind::kTokenClassification, "tag");
   const auto& labels = model->config().labels;
   ChunkedRun run("tag", options.threads, options.batch_size, options.max_length);
@@ -74,7 +76,7 @@ Command add_tag(CLI::App& parent) {
       "{entities: [{label, score, start, end, text}], words: [...]}, offsets [start, end) "
       "in code points of the text");
   add_text_input_options(*command, options->input);
-  add_model_option(*command, options->model, /*required=*/false);
+  add_head_model_option(*command, options->model, HeadKind::kTokenClassification);
   add_run_options(*command, options->threads, options->batch_size, options->max_length);
   return {command, [options] { return run_tag(*options); }};
 }

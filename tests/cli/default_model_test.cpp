@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "cli_runner.hpp"
 
@@ -88,6 +90,44 @@ TEST_F(CliDefaultModel, NoModelAnywhereListsEveryPlaceLookedAtAndTheVariableStil
   ::unsetenv("ROFORMER_MODEL");
   EXPECT_EQ(named.exit_code, 0) << named.err;
   EXPECT_EQ(named.out, run_cli({"info", "--json", model}).out);
+}
+
+// The shipped model classifies sentiment, so qa, tag and fill-mask never fall back to it: their
+// --help says they default to $ROFORMER_MODEL only, and without either they stop with a usage
+// error naming the head they need instead of loading a model only to refuse its head.
+TEST_F(CliDefaultModel, HeadCommandsDefaultToTheVariableOnlyAndSaySo) {
+  struct HeadCommand {
+    std::vector<std::string> args;
+    const char* head;
+    const char* fixture;
+  };
+  const HeadCommand commands[] = {
+      {{"qa", "--question", "丁", "--context", "丂七"}, "question_answering", "v1_qa"},
+      {{"tag", "丁丂"}, "token_classification", "v1_tokcls_rotary_value"},
+      {{"fill-mask", "丁[MASK]"}, "masked_lm", "v2_mlm"},
+  };
+  for (const HeadCommand& command : commands) {
+    const std::string name = command.args[0];
+    const CliResult help = run_cli({name, "--help"});
+    EXPECT_NE(help.out.find(std::string("Model file (.gguf) with a ") + command.head +
+                            " head; default: $ROFORMER_MODEL, else required (the shipped " +
+                            kModelFile + " is a sentiment classifier)"),
+              std::string::npos)
+        << help.out;
+    EXPECT_EQ(help.out.find("default: the shipped"), std::string::npos) << help.out;
+
+    const CliResult bare = run_cli(command.args);
+    EXPECT_EQ(bare.exit_code, 2) << name;
+    EXPECT_EQ(bare.err, "roformer: usage error: " + name + " needs a " + command.head +
+                            " model: pass --model FILE or set ROFORMER_MODEL (the shipped " +
+                            kModelFile + " is a sentiment classifier) (see roformer " + name +
+                            " --help)\n");
+
+    ::setenv("ROFORMER_MODEL", converted_fixture_model(command.fixture).c_str(), /*overwrite=*/1);
+    const CliResult named = run_cli(command.args);
+    ::unsetenv("ROFORMER_MODEL");
+    EXPECT_EQ(named.exit_code, 0) << name << ": " << named.err;
+  }
 }
 
 }  // namespace
