@@ -102,7 +102,16 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
   return read_text_inputs(json_lines, question_and_context);
 }
 
+// [CLS] question [SEP] context [SEP] with one token of each: a shorter --max-length would leave
+// no context to answer from (truncation shortens the longer text first, so 4 can empty it).
+constexpr int kLeastQaMaxLength = 5;
+
 int run_qa(const QaOptions& options) {
+  if (options.max_length != 0 && options.max_length < kLeastQaMaxLength) {
+    fail(ErrorCode::kInvalidArgument, "--max-length is ", options.max_length, ", but qa needs at "
+         "least ", kLeastQaMaxLength, ": [CLS] question [SEP] context [SEP] with one token of "
+         "each");
+  }
   auto items = read_questions(options);
   const std::string path =
       resolve_head_model_path(options.model, "qa", HeadKind::kQuestionAnswering);

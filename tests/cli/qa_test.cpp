@@ -133,5 +133,22 @@ TEST(CliQa, UsageErrorsExitTwo) {
   EXPECT_NE(bad_line.err.find("stdin line 1"), std::string::npos) << bad_line.err;
 }
 
+// Below 5 tokens no context token survives: such a --max-length is refused, naming the least one.
+TEST(CliQa, RefusesAMaxLengthWithNoRoomForTheContext) {
+  const std::string model = converted_fixture_model(kFixture);
+  for (const char* length : {"2", "4"}) {
+    const CliResult result = run_cli({"qa", "--model", model, "--max-length", length, "--question",
+                                      "丁丂", "--context", "丄丅丆"});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(result.err, std::string("roformer: usage error: --max-length is ") + length +
+                              ", but qa needs at least 5: [CLS] question [SEP] context [SEP] with "
+                              "one token of each (see roformer qa --help)\n");
+  }
+  const CliResult least = run_cli({"qa", "--model", model, "--max-length", "5", "--question",
+                                   "丁丂", "--context", "丄丅丆"});
+  ASSERT_EQ(least.exit_code, 0) << least.err;
+  EXPECT_EQ(json_lines(least.out).at(0)["answer"], "丄");  // the one context token kept
+}
+
 }  // namespace
 }  // namespace roformer::test
