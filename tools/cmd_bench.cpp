@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstdio>
 #include <random>
 #include <thread>
 
 #include "engine/error.hpp"
+#include "engine/include/roformer/roformer.h"
 #include "engine/log.hpp"
 #include "engine/threads.hpp"
 #include "kernels/gemm.hpp"
@@ -124,14 +126,26 @@ nlohmann::json to_json(const Result& r, const ModelConfig& c, double sgemm_gflop
           {"sgemm_fraction", gflops / (sgemm_gflops * r.threads)}};
 }
 
-int run_bench(const BenchOptions& options) {
-  auto model = Model::load(resolve_model_path(options.model));
-  const ModelConfig& c = model->config();
-  const int all_threads = std::max(1, int(std::thread::hardware_concurrency()));
+// --batch with --seq, and no more tokens in one pass than ROFORMER_MOST_TOKENS, which bounds a
+// sequence for the same reason: a pass holds about 11 x hidden floats per token, so 2^20 tokens
+// already take tens of GB. Checked before the model loads.
+void check_shape_options(const BenchOptions& options) {
   if ((options.batch > 0) != (options.seq > 0)) {
     fail(ErrorCode::kInvalidArgument, "--batch and --seq go together; got only ",
          options.batch > 0 ? "--batch" : "--seq");
   }
+  const uint64_t tokens = uint64_t(options.batch) * uint64_t(options.seq);
+  if (tokens > ROFORMER_MOST_TOKENS) {
+    fail(ErrorCode::kInvalidArgument, "--batch ", options.batch, " x --seq ", options.seq, " is ",
+         tokens, " tokens in one pass, over the limit of ", ROFORMER_MOST_TOKENS, " tokens");
+  }
+}
+
+int run_bench(const BenchOptions& options) {
+  check_shape_options(options);
+  auto model = Model::load(resolve_model_path(options.model));
+  const ModelConfig& c = model->config();
+  const int all_threads = std::max(1, int(std::thread::hardware_concurrency()));
   std::vector<Shape> shapes = {{1, 16}, {1, 128}, {1, 512}, {32, 128}};
   if (options.batch > 0) shapes = {{options.batch, options.seq}};
   std::vector<int> thread_counts = {1, all_threads};

@@ -357,6 +357,21 @@ TEST(CliErrors, BenchMaxSecondsMustBeAPositiveFiniteNumber) {
   }
 }
 
+// A pass of more than 2^20 tokens (ROFORMER_MOST_TOKENS, the bound on one sequence) is refused
+// before the model loads, naming both options and the limit.
+TEST(CliErrors, BenchRefusesMoreTokensPerPassThanTheEngineLimit) {
+  for (const auto& [batch, seq, tokens] :
+       {std::tuple<std::string, std::string, std::string>{"65536", "1048576", "68719476736"},
+        {"2", "524289", "1048578"}}) {
+    const CliResult result =
+        run_cli({"bench", "--model", "/nonexistent.gguf", "--batch", batch, "--seq", seq});
+    EXPECT_EQ(result.exit_code, 2) << result.err;
+    EXPECT_EQ(result.err, "roformer: usage error: --batch " + batch + " x --seq " + seq + " is " +
+                              tokens + " tokens in one pass, over the limit of 1048576 tokens "
+                              "(see roformer bench --help)\n");
+  }
+}
+
 TEST(CliErrors, EmptyQuestionOrContextIsAUsageError) {
   for (const auto& [question, context, named] :
        {std::tuple<std::string, std::string, std::string>{"", "", "empty question"},
