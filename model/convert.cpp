@@ -399,8 +399,8 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
     size_t rows = static_cast<size_t>(it->second.shape[0]);
     if (config.labels.size() != rows) {
       if (!config.labels.empty()) {
-        log_at(LogLevel::kWarning, "config.json: id2label has ", config.labels.size(),
-               " labels but the classifier has ", rows, " outputs; using LABEL_i names");
+        log_at(LogLevel::kWarning, "config.json: id2label has ",
+               counted(config.labels.size(), "label"), " but the classifier has ", counted(rows, "output"), "; using LABEL_i names");
       }
       config.labels.clear();
       for (size_t i = 0; i < rows; ++i) config.labels.push_back("LABEL_" + std::to_string(i));

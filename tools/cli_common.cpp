@@ -120,8 +120,8 @@ void warn_when_threads_exceed_hardware(const CLI::App& command) {
   const int threads = option->as<int>();
   const int hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
   if (hardware_threads <= 0 || threads <= hardware_threads) return;  // 0: the count is unknown
-  log_at(LogLevel::kWarning, "--threads ", threads, " is more than the ", hardware_threads,
-         hardware_threads == 1 ? " hardware thread" : " hardware threads", "; runs will be slower");
+  log_at(LogLevel::kWarning, "--threads ", threads, " is more than the ",
+         counted(hardware_threads, "hardware thread"), "; runs will be slower");
 }
 
 void add_model_option(CLI::App& command, std::string& model_path, bool required) {
@@ -220,12 +220,13 @@ void Progress::advance(double fraction, size_t texts) {
 
 void Progress::draw() const {
   if (fraction_ < 0.0) {
-    std::fprintf(stderr, "\r%s: %zu texts", what_, texts_);
+    std::fprintf(stderr, "\r%s: %s", what_, counted(texts_, "text").c_str());
   } else {
     const int percent = static_cast<int>(std::min(fraction_, 1.0) * 100.0);
     const int width = 30, filled = percent * width / 100;
-    std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%zu texts)", what_, filled,
-                 "##############################", width - filled, "", percent, texts_);
+    std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%s)", what_, filled,
+                 "##############################", width - filled, "", percent,
+                 counted(texts_, "text").c_str());
   }
   std::fflush(stderr);
 }

@@ -80,11 +80,12 @@ int run_fill_mask(const FillMaskOptions& options) {
                     texts += items.size();
                   });
   if (without_mask > 0) {
-    log_at(LogLevel::kWarning, without_mask, " of ", texts, " texts hold no [MASK]");
+    log_at(LogLevel::kWarning, without_mask, " of ", counted(texts, "text"),
+           without_mask == 1 ? " holds" : " hold", " no [MASK]");
   }
   if (masks_cut_off > 0) {
-    log_at(LogLevel::kWarning, masks_cut_off, " of ", texts,
-           " texts hold [MASK] only past the max length of ",
+    log_at(LogLevel::kWarning, masks_cut_off, " of ", counted(texts, "text"),
+           masks_cut_off == 1 ? " holds" : " hold", " [MASK] only past the max length of ",
            effective_max_length(*model, options.max_length),
            " tokens: truncation cut it off (raise --max-length)");
   }

@@ -166,7 +166,7 @@ int run_infer(const InferOptions& options) {
   checkpoint::TensorMap out;
   for (const auto& request : requests) {
     log_at(LogLevel::kInfo, "infer: request ", request.name, ": ", request.batch, " x ",
-           request.length, " tokens");
+           counted(request.length, "token"));
     std::vector<SequenceOutput> rows;
     try {
       rows = session.run(request.rows, run_options);

@@ -95,13 +95,14 @@ EncodedBatch TextEncoder::encode(const std::vector<TextItem>& items, size_t firs
 void TextEncoder::finish() const {
   if (invalid_utf8_ > 0) {
     // The tokenizer turns each ill-formed sequence into U+FFFD, which BERT's cleanup drops.
-    log_at(LogLevel::kWarning, invalid_utf8_, " of ", texts_,
-           " texts hold invalid UTF-8; "
-           "each bad byte sequence was replaced by U+FFFD and dropped");
+    log_at(LogLevel::kWarning, invalid_utf8_, " of ", counted(texts_, "text"),
+           invalid_utf8_ == 1 ? " holds" : " hold",
+           " invalid UTF-8; each bad byte sequence was replaced by U+FFFD and dropped");
   }
   if (truncated_ > 0) {
-    log_at(LogLevel::kWarning, truncated_, " of ", texts_, " texts were longer than ", limit_,
-           " tokens and were truncated (--max-length to change)");
+    log_at(LogLevel::kWarning, truncated_, " of ", counted(texts_, "text"), " ",
+           was_or_were(truncated_), " longer than ", limit_, " tokens and ", was_or_were(truncated_),
+           " truncated (--max-length to change)");
   }
 }
 

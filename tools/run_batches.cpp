@@ -18,9 +18,9 @@ std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encod
   const auto batches = length_sorted_batches(encoded, batch_size);
   if (!batches.empty()) {
     // Batches are sorted longest first, so the first is the largest shape.
-    log_at(LogLevel::kInfo, what, ": ", outputs.size(), " texts in ", batches.size(),
-           batches.size() == 1 ? " batch" : " batches", "; largest ", batches.front().size(), " x ",
-           encoded.sequences[batches.front().front()].input_ids.size(), " tokens");
+    log_at(LogLevel::kInfo, what, ": ", counted(outputs.size(), "text"), " in ",
+           counted(batches.size(), "batch", "batches"), "; largest ", batches.front().size(), " x ",
+           counted(encoded.sequences[batches.front().front()].input_ids.size(), "token"));
   }
   size_t done = 0;
   for (size_t b = 0; b < batches.size(); ++b) {
@@ -28,7 +28,7 @@ std::vector<SequenceOutput> run_in_batches(Session& session, EncodedBatch& encod
     std::vector<SequenceInput> batch;
     for (size_t index : group) batch.push_back(std::move(encoded.sequences[index]));
     log_at(LogLevel::kDebug, what, ": batch ", b + 1, " of ", batches.size(), ": ", batch.size(),
-           " x ", batch.front().input_ids.size(), " tokens");
+           " x ", counted(batch.front().input_ids.size(), "token"));
     auto results = session.run(batch, options);
     for (size_t i = 0; i < group.size(); ++i) outputs[group[i]] = std::move(results[i]);
     done += group.size();
@@ -77,12 +77,12 @@ void run_text_chunks(const TextInputOptions& input, const std::shared_ptr<const 
   }
   progress.finish();
   encoder.finish();
-  log_at(LogLevel::kInfo, run.what, ": ", first, first == 1 ? " text" : " texts");
+  log_at(LogLevel::kInfo, run.what, ": ", counted(first, "text"));
 }
 
 void log_run_setup(const char* what, int threads) {
   log_at(LogLevel::kInfo, what, ": ", kernels::isa_name(active_kernels().isa), " kernels (CPU has ",
-         cpu_isa_summary(), "), ", threads, threads == 1 ? " thread" : " threads");
+         cpu_isa_summary(), "), ", counted(threads, "thread"));
 }
 
 void require_head(const Model& model, HeadKind head, const char* command) {

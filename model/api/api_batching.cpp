@@ -48,8 +48,9 @@ std::vector<Encoding> encode_inputs(const roformer::Model& model, const std::vec
     encodings.push_back(std::move(encoding));
   }
   if (truncated > 0) {
-    log_at(roformer::LogLevel::kWarning, truncated, " of ", inputs.size(), " texts were longer than ", limit,
-           " tokens and were truncated");
+    log_at(roformer::LogLevel::kWarning, truncated, " of ", counted(inputs.size(), "text"), " ",
+           was_or_were(truncated), " longer than ", limit, " tokens and ", was_or_were(truncated),
+           " truncated");
   }
   return encodings;
 }

@@ -52,9 +52,10 @@ void warn_past_trained_positions(const std::vector<TokenInput>& inputs, const Mo
     if (length > inputs[longest].input_ids.size()) longest = i;
   }
   if (past == 0) return;
-  log_at(roformer::LogLevel::kWarning, past, " of ", inputs.size(), " sequences exceed the ",
-         trained, " positions the model was trained on (the longest, sequence ", longest, ", has ",
-         inputs[longest].input_ids.size(), " tokens)");
+  log_at(roformer::LogLevel::kWarning, past, " of ", counted(inputs.size(), "sequence"),
+         past == 1 ? " exceeds the " : " exceed the ", trained,
+         " positions the model was trained on (the longest, sequence ", longest, ", has ",
+         counted(inputs[longest].input_ids.size(), "token"), ")");
 }
 
 Tensor tensor(std::vector<float> values, std::vector<int64_t> shape) {

@@ -166,7 +166,7 @@ TEST(RawIds, CApiWarnsOncePastTheTrainedPositions) {
   ASSERT_EQ(roformer_set_log_callback(nullptr, nullptr, 0), ROFORMER_OK);
   ASSERT_EQ(warnings.messages.size(), 1u);
   EXPECT_EQ(warnings.messages[0],
-            "1 of 1 sequences exceed the 512 positions the model was trained on (the longest, "
+            "1 of 1 sequence exceeds the 512 positions the model was trained on (the longest, "
             "sequence 0, has 513 tokens)");
 }
 

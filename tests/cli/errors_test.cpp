@@ -414,6 +414,28 @@ TEST(CliErrors, VerboseLogsTheIsaThreadsAndBatchShapes) {
   EXPECT_EQ(quiet.err, "");
 }
 
+// Every count logged takes the noun's singular for 1: "1 text in 1 batch", "1 thread", "1 layer".
+TEST(CliErrors, VerboseLogsPluraliseEachCount) {
+  const std::string one_layer = converted_fixture_model("v1_base_shapes");
+  const CliResult one = run_cli({"-v", "classify", "--model", one_layer, "--threads", "1", "好"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_NE(one.err.find(" ms: 1 layer, hidden "), std::string::npos) << one.err;
+  EXPECT_NE(one.err.find("), 1 thread\n"), std::string::npos) << one.err;
+  EXPECT_NE(one.err.find("classify: 1 text in 1 batch; largest 1 x 3 tokens\n"), std::string::npos)
+      << one.err;
+  EXPECT_NE(one.err.find("classify: 1 text\n"), std::string::npos) << one.err;
+  EXPECT_EQ(one.err.find(" 1 texts"), std::string::npos) << one.err;
+  EXPECT_EQ(one.err.find(" 1 threads"), std::string::npos) << one.err;
+
+  const CliResult truncated = run_cli({"classify", "--max-length", "2", "好", "很好"});
+  ASSERT_EQ(truncated.exit_code, 0) << truncated.err;
+  EXPECT_EQ(truncated.err, "roformer: warning: 2 of 2 texts were longer than 2 tokens and were "
+                           "truncated (--max-length to change)\n");
+  const CliResult single = run_cli({"classify", "--max-length", "2", "好"});
+  EXPECT_EQ(single.err, "roformer: warning: 1 of 1 text was longer than 2 tokens and was "
+                        "truncated (--max-length to change)\n");
+}
+
 TEST(CliInfo, DescribesAFixtureModel) {
   const CliResult result = run_cli({"info", converted_fixture_model("v1_seqcls")});
   ASSERT_EQ(result.exit_code, 0) << result.err;

@@ -83,7 +83,7 @@ TEST(CliFillMaskInput, JsonlLinesAndATextWithoutMask) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], json_lines(direct.out).at(0));
   EXPECT_EQ(lines[1]["masks"].size(), 0u);
-  EXPECT_NE(piped.err.find("1 of 2 texts hold no [MASK]"), std::string::npos) << piped.err;
+  EXPECT_NE(piped.err.find("1 of 2 texts holds no [MASK]"), std::string::npos) << piped.err;
 }
 
 // A [MASK] that --max-length truncated away is not a text without one: the warning names the max
@@ -96,11 +96,11 @@ TEST(CliFillMaskInput, WarnsWhenTruncationCutTheMaskOff) {
   const auto lines = json_lines(result.out);
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0]["masks"].size(), 0u);
-  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts hold [MASK] only past the max length "
+  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts holds [MASK] only past the max length "
                             "of 4 tokens: truncation cut it off (raise --max-length)\n"),
             std::string::npos)
       << result.err;
-  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts hold no [MASK]\n"), std::string::npos)
+  EXPECT_NE(result.err.find("roformer: warning: 1 of 2 texts holds no [MASK]\n"), std::string::npos)
       << result.err;
 }
 

@@ -68,7 +68,7 @@ TEST(CliLongInput, AModelMaxLengthAboveTheTrainedLengthStillTruncatesToTheTraine
   const CliResult result =
       run_cli({"tag", "--model", converted_with_model_max_length(fixture, 512), long_text(fixture)});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_EQ(result.err, "roformer: warning: 1 of 1 texts were longer than 128 tokens and were "
+  EXPECT_EQ(result.err, "roformer: warning: 1 of 1 text was longer than 128 tokens and was "
                         "truncated (--max-length to change)\n");
   EXPECT_EQ(json_lines(result.out).at(0)["words"].size(), 126u);  // 128 with [CLS] and [SEP]
 }
