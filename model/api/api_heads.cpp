@@ -69,6 +69,12 @@ std::vector<TagResult> Session::tag(const std::vector<std::string>& texts, const
   return results;
 }
 
+void require_question(const std::string& question, const std::string& name, const char* call) {
+  if (question.find_first_not_of(" \t\r\n") != std::string::npos) return;
+  fail(ErrorCode::kBadInput, name, " is ", question.empty() ? "empty" : "blank", "; ", call,
+       " needs a non-empty question to find the answer in its context");
+}
+
 std::vector<Answer> Session::answer(const std::vector<std::pair<std::string, std::string>>& questions,
                                     const AnswerOptions& options, const RunOptions& run) {
   const roformer::Model& model = *impl_->model;
@@ -76,6 +82,9 @@ std::vector<Answer> Session::answer(const std::vector<std::pair<std::string, std
   if (options.max_answer_tokens < 1) {
     fail(ErrorCode::kInvalidArgument, "AnswerOptions::max_answer_tokens is ",
          options.max_answer_tokens, ", expected >= 1");
+  }
+  for (size_t i = 0; i < questions.size(); ++i) {
+    require_question(questions[i].first, str("question ", i), "answer");
   }
   std::vector<TextInput> inputs;
   for (const auto& [question, context] : questions) inputs.push_back({&question, &context});

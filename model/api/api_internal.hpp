@@ -46,6 +46,10 @@ std::vector<SequenceOutput> run_encodings(roformer::Session& session,
 // Throws kBadModel when the model's head is not `expected`, naming both and the call.
 void require_head(const roformer::Model& model, HeadKind expected, const char* call);
 
+// Throws kBadInput when a question is empty or only whitespace, naming it (`name`, "question 2")
+// and the call: a blank question would get, silently, whatever span the head scores highest.
+void require_question(const std::string& question, const std::string& name, const char* call);
+
 Tokens to_tokens(Encoding encoding);
 
 }  // namespace roformer::api

@@ -346,6 +346,7 @@ roformer_status roformer_answer(roformer_session* session, const char* question,
     require(start, "start");
     require(end, "end");
     require(score, "score");
+    roformer::api::require_question(question, "question", "roformer_answer");
     auto answers = session->session.answer({{question, context}}, {}, run_options(options));
     const auto& answer = answers.at(0);
     std::vector<char> bytes(answer.text.begin(), answer.text.end());

@@ -106,6 +106,43 @@ TEST(ApiHeads, AnswerIsASpanOfTheContext) {
   EXPECT_LE(answer.score, 1.0f);
 }
 
+// An empty or blank question is bad input, named as each API names it, before anything runs.
+TEST(ApiHeads, AnswerRefusesAnEmptyOrBlankQuestion) {
+  const std::string path = converted_fixture("v1_qa");
+  Session session(Model::load(path));
+  const std::string context = "一二三上下丁七";
+  for (const auto& [question, state] :
+       {std::pair<std::string, std::string>{"", "empty"}, {" \t\n", "blank"}}) {
+    try {
+      session.answer({{"三上", context}, {question, context}});
+      ADD_FAILURE() << "question \"" << question << "\" was answered";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::kBadInput);
+      EXPECT_EQ(std::string(e.what()), "question 1 is " + state +
+                                           "; answer needs a non-empty question to find the "
+                                           "answer in its context");
+    }
+
+    roformer_model* model = nullptr;
+    ASSERT_EQ(roformer_model_load(path.c_str(), &model), ROFORMER_OK);
+    roformer_session* c_session = nullptr;
+    ASSERT_EQ(roformer_session_create(model, &c_session), ROFORMER_OK);
+    char* text = nullptr;
+    int32_t start = -1, end = -1;
+    float score = -1.0f;
+    EXPECT_EQ(roformer_answer(c_session, question.c_str(), context.c_str(), nullptr, &text, &start,
+                              &end, &score),
+              ROFORMER_BAD_INPUT);
+    EXPECT_EQ(std::string(roformer_last_error()),
+              "question is " + state +
+                  "; roformer_answer needs a non-empty question to find the answer in its context");
+    EXPECT_EQ(text, nullptr);
+    EXPECT_EQ(start, -1);
+    roformer_session_free(c_session);
+    roformer_model_free(model);
+  }
+}
+
 // The C API's fill-mask and tag give what the C++ calls give, in library-allocated arrays.
 TEST(ApiHeads, CFillMaskAndTagMatchTheCppCalls) {
   roformer_model* mlm = nullptr;

@@ -138,9 +138,10 @@ ROFORMER_API roformer_status roformer_tag(roformer_session* session, const char*
                                           size_t** label_indices, float** scores, int32_t** ranges,
                                           size_t* word_count);
 
-/* Question answering on one (question, context) pair, both UTF-8. *text gets the answer, a
- * NUL-terminated string allocated by the library (free it with roformer_free); *start and *end its
- * range [start, end) in code points of context; *score its probability. */
+/* Question answering on one (question, context) pair, both UTF-8; an empty or blank question is
+ * ROFORMER_BAD_INPUT. *text gets the answer, a NUL-terminated string allocated by the library
+ * (free it with roformer_free); *start and *end its range [start, end) in code points of context;
+ * *score its probability. */
 ROFORMER_API roformer_status roformer_answer(roformer_session* session, const char* question,
                                              const char* context,
                                              const roformer_run_options* options, char** text,

@@ -241,7 +241,8 @@ class ROFORMER_API Session {
   std::vector<TagResult> tag(const std::vector<std::string>& texts, const TagOptions& options = {},
                              const RunOptions& run = {});
 
-  // Question-answering models: one answer per (question, context) pair, found in the context.
+  // Question-answering models: one answer per (question, context) pair, found in the context. An
+  // empty or blank question throws kBadInput naming it.
   std::vector<Answer> answer(const std::vector<std::pair<std::string, std::string>>& questions,
                              const AnswerOptions& options = {}, const RunOptions& run = {});
 
