@@ -27,9 +27,22 @@ void validate(const RunOptions& run, const char* options) {
   }
 }
 
+namespace {
+
+// Rotary angles exist for any position, so the texts run, but the model never saw positions past
+// its trained ones: one warning per call, as raw ids and the command line's --max-length get.
+void warn_past_trained_positions(const RunOptions& run, const ModelConfig& config) {
+  if (run.max_length <= config.max_position_embeddings) return;
+  log_at(roformer::LogLevel::kWarning, "max_length ", run.max_length, " exceeds the ",
+         config.max_position_embeddings, " positions the model was trained on");
+}
+
+}  // namespace
+
 std::vector<Encoding> encode_inputs(const roformer::Model& model, const std::vector<TextInput>& inputs,
                                     const RunOptions& run) {
   validate(run);
+  warn_past_trained_positions(run, model.config());
   const size_t limit = run.max_length > 0 ? static_cast<size_t>(run.max_length)
                                           : static_cast<size_t>(model.config().default_max_length());
   std::vector<Encoding> encodings;

@@ -170,6 +170,34 @@ TEST(RawIds, CApiWarnsOncePastTheTrainedPositions) {
             "sequence 0, has 513 tokens)");
 }
 
+// Texts get the same warning when RunOptions::max_length (roformer_run_options.max_length) lets
+// them past the 512 trained positions: once per call, however many texts, none at 512.
+TEST(RawIds, TextCallsWarnOnceWhenMaxLengthExceedsTheTrainedPositions) {
+  Warnings warnings;
+  ASSERT_EQ(roformer_set_log_callback(Warnings::receive, &warnings, /*max_level=*/1), ROFORMER_OK);
+  api::Session session(loaded_model());
+  api::RunOptions run;
+  run.max_length = 600;
+  EXPECT_EQ(session.classify({"房间很干净", "服务很好"}, run).size(), 2u);
+  EXPECT_EQ(session.embed({"房间很干净"}, {}, run).size(), 1u);
+  run.max_length = 512;
+  EXPECT_EQ(session.classify({"房间很干净"}, run).size(), 1u);
+
+  CSession c;
+  roformer_run_options options = roformer_run_options_default();
+  options.max_length = 513;
+  const char* texts[] = {"房间很干净"};
+  size_t label = 0;
+  EXPECT_EQ(roformer_classify(c.session.get(), texts, nullptr, 1, &options, &label, nullptr),
+            ROFORMER_OK)
+      << roformer_last_error();
+  ASSERT_EQ(roformer_set_log_callback(nullptr, nullptr, 0), ROFORMER_OK);
+  const std::string past = " exceeds the 512 positions the model was trained on";
+  EXPECT_EQ(warnings.messages, (std::vector<std::string>{"max_length 600" + past,
+                                                         "max_length 600" + past,
+                                                         "max_length 513" + past}));
+}
+
 TEST(RawIds, CppApiWarnsOncePerCallNamingTheLongest) {
   std::vector<std::string> warnings;
   api::set_log_callback(

@@ -99,7 +99,7 @@ typedef struct roformer_run_options {
   int threads;    /* exactly this many threads for the call, 1 to 1024; default 1 */
   int batch_size; /* texts per forward pass; default 32 */
   int max_length; /* tokens per text with [CLS]/[SEP], 2 to ROFORMER_MOST_TOKENS; 0 (default) = the
-                     model's own limit */
+                     model's own limit; past its trained positions it runs, with one warning */
   int truncate;   /* nonzero (default): cut longer texts; 0: fail with ROFORMER_BAD_INPUT */
 } roformer_run_options;
 

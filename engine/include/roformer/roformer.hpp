@@ -106,7 +106,8 @@ struct RunOptions {
                           // 1 to kMostThreads)
   int batch_size = 32;    // texts per forward pass; texts are grouped by length first
   int max_length = 0;     // tokens per text, [CLS]/[SEP] included, 2 to kMostTokens;
-                          // 0 = ModelInfo::default_max_length
+                          // 0 = ModelInfo::default_max_length; past max_position_embeddings it
+                          // runs, with one warning per call
   bool truncate = true;   // cut longer texts to max_length; false: throw kBadInput instead
 };
 
