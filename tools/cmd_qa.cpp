@@ -102,21 +102,37 @@ std::vector<TextItem> read_questions(const QaOptions& options) {
   return read_text_inputs(json_lines, question_and_context);
 }
 
-// [CLS] question [SEP] context [SEP] with one token of each: a shorter --max-length would leave
+// [CLS] question [SEP] context [SEP] with one token of each: a shorter max length would leave
 // no context to answer from (truncation shortens the longer text first, so 4 can empty it).
 constexpr int kLeastQaMaxLength = 5;
 
-int run_qa(const QaOptions& options) {
-  if (options.max_length != 0 && options.max_length < kLeastQaMaxLength) {
-    fail(ErrorCode::kInvalidArgument, "--max-length is ", options.max_length, ", but qa needs at "
-         "least ", kLeastQaMaxLength, ": [CLS] question [SEP] context [SEP] with one token of "
-         "each");
+// The tail of both refusals below.
+std::string no_room_for_qa() {
+  return str(" leaves no room for a question and its context: qa needs at least ",
+             kLeastQaMaxLength, " tokens ([CLS] question [SEP] context [SEP], one token of each)");
+}
+
+// --max-length, when given, is checked before any input is read; else the model's own limit,
+// once the model is loaded.
+void require_room_for_qa(int max_length, const Model* model) {
+  if (max_length != 0 && max_length < kLeastQaMaxLength) {
+    fail(ErrorCode::kInvalidArgument, "--max-length ", max_length, no_room_for_qa());
   }
+  if (max_length != 0 || model == nullptr) return;
+  const auto [field, value] = default_length_source(model->config());
+  if (value >= kLeastQaMaxLength) return;
+  fail(ErrorCode::kBadModel, model->path(), " has a ", field, " of ", value, ", which",
+       no_room_for_qa(), "; pass --max-length ", kLeastQaMaxLength, " or more");
+}
+
+int run_qa(const QaOptions& options) {
+  require_room_for_qa(options.max_length, nullptr);
   auto items = read_questions(options);
   const std::string path =
       resolve_head_model_path(options.model, "qa", HeadKind::kQuestionAnswering);
   auto model = Model::load(path);
   require_head(*model, HeadKind::kQuestionAnswering, "qa");
+  require_room_for_qa(options.max_length, model.get());
   EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
 
   Session session(model);

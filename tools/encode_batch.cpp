@@ -38,17 +38,12 @@ size_t effective_max_length(const Model& model, int requested) {
   return static_cast<size_t>(requested);
 }
 
-namespace {
-
-// The model's field its default length comes from, and the field's value.
 std::pair<const char*, int> default_length_source(const ModelConfig& config) {
   if (config.model_max_length > 0 && config.model_max_length <= config.max_position_embeddings) {
     return {"model_max_length", config.model_max_length};
   }
   return {"max_position_embeddings", config.max_position_embeddings};
 }
-
-}  // namespace
 
 TextEncoder::TextEncoder(const Model& model, int max_length, int threads)
     : model_(model),

@@ -42,6 +42,9 @@ EncodedBatch encode_texts(const Model& model, const std::vector<TextItem>& items
 // --max-length when given (requested > 0), else the model's default, at least the 2 tokens of
 // [CLS] and [SEP].
 size_t effective_max_length(const Model& model, int requested);
+// The model's field its default length comes from ("model_max_length" or
+// "max_position_embeddings"), and the field's value.
+std::pair<const char*, int> default_length_source(const ModelConfig& config);
 
 // Indices of `encoded` grouped into batches of similar length (longest first), each at most
 // batch_size texts; every index appears once.

@@ -1,6 +1,7 @@
 // A tokenizer's model_max_length below 3 leaves a text pair no room: convert refuses it naming the
 // value and the minimum, and a model file that holds one anyway (written before convert refused
-// it) makes qa blame the model, not a --max-length the user did not give.
+// it) makes qa blame the model, not a --max-length the user did not give; so does one below the 5
+// tokens qa needs for a question and a context token.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -51,8 +52,17 @@ TEST(CliModelMaxLength, ConvertAcceptsThree) {
   const CliResult info = run_cli({"info", "--json", model});
   ASSERT_EQ(info.exit_code, 0) << info.err;
   EXPECT_EQ(json_lines(info.out).at(0)["model_max_length"], 3);
+  // Room for a pair, not for a question and a context token: qa blames the model's limit, as it
+  // refuses a --max-length below 5, and runs with --max-length 5.
   const CliResult answer = run_cli({"qa", "--model", model, "丁丂七", "丄丅丆"});
-  EXPECT_EQ(answer.exit_code, 0) << answer.err;
+  EXPECT_EQ(answer.exit_code, 1);
+  EXPECT_EQ(answer.err, "roformer: error: " + model +
+                            " has a model_max_length of 3, which leaves no room for a question and "
+                            "its context: qa needs at least 5 tokens ([CLS] question [SEP] context "
+                            "[SEP], one token of each); pass --max-length 5 or more\n");
+  const CliResult longer =
+      run_cli({"qa", "--model", model, "--max-length", "5", "丁丂七", "丄丅丆"});
+  EXPECT_EQ(longer.exit_code, 0) << longer.err;
 }
 
 TEST(CliModelMaxLength, AModelLimitTooShortForAPairBlamesTheModelNotAnOption) {
@@ -64,9 +74,9 @@ TEST(CliModelMaxLength, AModelLimitTooShortForAPairBlamesTheModelNotAnOption) {
   const CliResult by_default = run_cli({"qa", "--model", model, "丁丂七", "丄丅丆"});
   EXPECT_EQ(by_default.exit_code, 1);
   EXPECT_EQ(by_default.err, "roformer: error: " + model +
-                                " has a model_max_length of 2, which leaves no room for the text "
-                                "pair of input 1: a pair needs at least 3 tokens ([CLS], [SEP], "
-                                "[SEP]); pass --max-length 3 or more\n");
+                                " has a model_max_length of 2, which leaves no room for a question "
+                                "and its context: qa needs at least 5 tokens ([CLS] question [SEP] "
+                                "context [SEP], one token of each); pass --max-length 5 or more\n");
 
   const CliResult given =
       run_cli({"qa", "--model", model, "--max-length", "2", "丁丂七", "丄丅丆"});

@@ -140,9 +140,10 @@ TEST(CliQa, RefusesAMaxLengthWithNoRoomForTheContext) {
     const CliResult result = run_cli({"qa", "--model", model, "--max-length", length, "--question",
                                       "丁丂", "--context", "丄丅丆"});
     EXPECT_EQ(result.exit_code, 2) << result.err;
-    EXPECT_EQ(result.err, std::string("roformer: usage error: --max-length is ") + length +
-                              ", but qa needs at least 5: [CLS] question [SEP] context [SEP] with "
-                              "one token of each (see roformer qa --help)\n");
+    EXPECT_EQ(result.err, std::string("roformer: usage error: --max-length ") + length +
+                              " leaves no room for a question and its context: qa needs at least 5 "
+                              "tokens ([CLS] question [SEP] context [SEP], one token of each) (see "
+                              "roformer qa --help)\n");
   }
   const CliResult least = run_cli({"qa", "--model", model, "--max-length", "5", "--question",
                                    "丁丂", "--context", "丄丅丆"});
