@@ -15,12 +15,19 @@ const char* error_code_name(ErrorCode code);
 
 // What a JSON parser's exception says, without nlohmann's "[json.exception.parse_error.101] "
 // prefix: a syntax error with its line and column, or a number too large for a double ("number
-// overflow parsing '1e999'"). Any other message comes back whole. Inline: the checkpoint readers
-// use this header without linking roformer_engine.
+// overflow parsing '1e999'"). Any other message comes back whole. The parser quotes what it
+// last read, which can be a whole 200 KB token: past kMostJsonErrorBytes the text is cut, at a
+// UTF-8 character boundary, and ends in "...". Inline: the checkpoint readers use this header
+// without linking roformer_engine.
+inline constexpr size_t kMostJsonErrorBytes = 300;
 inline std::string json_error_text(const std::exception& error) {
-  const std::string text = error.what();
+  std::string text = error.what();
   const size_t prefix_end = text.rfind("[json.exception.", 0) == 0 ? text.find("] ") : text.npos;
-  return prefix_end == text.npos ? text : text.substr(prefix_end + 2);
+  if (prefix_end != text.npos) text.erase(0, prefix_end + 2);
+  if (text.size() <= kMostJsonErrorBytes) return text;
+  size_t cut = kMostJsonErrorBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
 }
 
 // Joins any streamable values into one string: str("expected ", a, ", got ", b).

@@ -347,6 +347,22 @@ std::string join_names(const std::vector<std::string>& names) {
   return text;
 }
 
+// Runs `read`; an error it raises about one of the folder's files by bare name ("config.json: ...",
+// from code that never sees the folder) is raised again as "<dir>/config.json: ...", so a script
+// converting many checkpoints learns which one failed.
+template <typename Read>
+auto naming_the_folder(const fs::path& dir, Read read) {
+  try {
+    return read();
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    for (const char* file : {"config.json:", "tokenizer_config.json:"}) {
+      if (message.rfind(file, 0) == 0) throw Error(error.code(), (dir / message).string());
+    }
+    throw;
+  }
+}
+
 // The output is written at the end, after every input is read; a path that names one of the
 // checkpoint's own files (config, vocabulary, weights) would replace it with the model.
 void require_output_outside_checkpoint(const fs::path& dir, const std::string& output_path) {
@@ -379,9 +395,11 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
       fail(ErrorCode::kBadModel, checkpoint_dir, ": ", required, " is missing");
     }
   }
-  ModelConfig config = config_from_hf_json(read_json(dir / "config.json"));
+  ModelConfig config =
+      naming_the_folder(dir, [&] { return config_from_hf_json(read_json(dir / "config.json")); });
   config.name = options.name.empty() ? folder_name(dir) : options.name;
-  TokenizerData tokenizer = tokenizer_data(dir, options, config);
+  TokenizerData tokenizer =
+      naming_the_folder(dir, [&] { return tokenizer_data(dir, options, config); });
   TensorMap tensors = canonical_tensors(checkpoint::read_checkpoint_dir(checkpoint_dir));
   require_layer_count(tensors, config, checkpoint_dir);
 

@@ -44,6 +44,10 @@ bool starts_like_a_zip(const std::string& path) {
 
 ZipHandle open_zip(const std::string& path, uint64_t* archive_size) {
   *archive_size = detail::file_size_or_throw(path);
+  if (*archive_size == 0) {
+    fail(ErrorCode::kBadModel, path, ": file of 0 bytes is empty (expected a zip archive written "
+         "by torch.save)");
+  }
   int code = 0;
   zip_t* archive = zip_open(path.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &code);
   if (archive != nullptr) return ZipHandle(archive);

@@ -142,6 +142,14 @@ TEST(TorchBin, RefusesZipsWithoutOneDataPkl) {
   expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel, {"2 <folder>/data.pkl"});
 }
 
+TEST(TorchBin, AnEmptyFileIsCalledEmpty) {
+  TempDir temp;
+  const std::string path = temp.file("empty.bin");
+  testing::write_bytes(path, "");
+  expect_error([&] { read_torch_bin(path); }, ErrorCode::kBadModel,
+               {path + ": file of 0 bytes is empty (expected a zip archive written by torch.save)"});
+}
+
 TEST(TorchBin, RefusesTheLegacyFormatAndBigEndianStorages) {
   TempDir temp;
   const std::string path = temp.file("legacy.bin");

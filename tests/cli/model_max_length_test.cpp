@@ -16,10 +16,13 @@ namespace {
 
 namespace fs = std::filesystem;
 
-CliResult convert_with_model_max_length(const std::string& length, const std::string& model) {
-  const fs::path folder = fixture_copy_with_tokenizer_config(
+fs::path folder_with_model_max_length(const std::string& length) {
+  return fixture_copy_with_tokenizer_config(
       "v1_qa", "v1_qa_model_max_length_" + length, "{\"model_max_length\": " + length + "}");
-  return run_cli({"convert", folder.string(), "-o", model});
+}
+
+CliResult convert_with_model_max_length(const std::string& length, const std::string& model) {
+  return run_cli({"convert", folder_with_model_max_length(length).string(), "-o", model});
 }
 
 // Rewrites the u32 value of the GGUF key roformer.model_max_length in `model` (the key's string,
@@ -38,7 +41,10 @@ TEST(CliModelMaxLength, ConvertRefusesOneBelowThreeNamingTheValueAndTheMinimum) 
     const std::string model = (cli_scratch_dir() / ("short_" + length + ".gguf")).string();
     const CliResult result = convert_with_model_max_length(length, model);
     EXPECT_EQ(result.exit_code, 1) << length;
-    EXPECT_EQ(result.err, "roformer: error: tokenizer_config.json: model_max_length " + length +
+    EXPECT_EQ(result.err, "roformer: error: " +
+                              (folder_with_model_max_length(length) / "tokenizer_config.json")
+                                  .string() +
+                              ": model_max_length " + length +
                               " is below the minimum of 3 tokens ([CLS], [SEP], [SEP] of a text "
                               "pair)\n");
     EXPECT_FALSE(fs::exists(model)) << length;

@@ -169,6 +169,38 @@ TEST(Convert, NamesAConfigThatIsNotJsonWithTheLineAndColumn) {
                 "value - invalid literal; last read: '\"do_lower_case\": tru}'");
 }
 
+// The parser quotes the token it stopped in; a 200 KB one is cut so the message stays one line.
+TEST(Convert, CutsAJsonErrorThatQuotesAHugeToken) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "huge_token");
+  write_bytes(dir / "config.json", "{\"a\": \"" + std::string(200000, 'x') + "\" oops}");
+  const std::string message = error_of([&] {
+    convert_checkpoint(dir.string(), (scratch_dir() / "huge_token.gguf").string(), ConvertOptions{});
+  });
+  EXPECT_EQ(message.rfind((dir / "config.json").string() + ": not valid JSON: parse error at line 1, "
+                          "column 200010: syntax error while parsing object - ", 0), 0u) << message;
+  EXPECT_LT(message.size(), (dir / "config.json").string().size() + 330) << message.size();
+  EXPECT_EQ(message.substr(message.size() - 6), "xxx...");
+}
+
+// A field too large is called too large, and a config.json error names the checkpoint's folder.
+TEST(Convert, NamesAConfigFieldTooLargeAndTheFolderItIsIn) {
+  auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "too_large");
+  std::ifstream in(fixture_dir("v1_seqcls") / "config.json");
+  auto config = nlohmann::json::parse(in);
+  const std::string out = (scratch_dir() / "too_large.gguf").string();
+  for (const uint64_t value : {uint64_t(1) << 30 << 1, uint64_t(1000000000000), ~uint64_t(0)}) {
+    config["hidden_size"] = value;
+    write_bytes(dir / "config.json", config.dump());
+    EXPECT_EQ(error_of([&] { convert_checkpoint(dir.string(), out, ConvertOptions{}); }),
+              (dir / "config.json").string() + ": \"hidden_size\" is " + std::to_string(value) +
+                  ", too large (expected at most 1073741824)");
+  }
+  config["hidden_size"] = -5;
+  write_bytes(dir / "config.json", config.dump());
+  EXPECT_EQ(error_of([&] { convert_checkpoint(dir.string(), out, ConvertOptions{}); }),
+            (dir / "config.json").string() + ": \"hidden_size\" must be a positive integer, got -5");
+}
+
 TEST(Convert, RefusesAVocabularyOfTheWrongLength) {
   auto dir = checkpoint_copy("v1_seqcls", "model.safetensors", "vocab");
   write_bytes(dir / "vocab.txt", read_bytes(fixture_dir("v1_seqcls") / "vocab.txt") + "extra\n");
