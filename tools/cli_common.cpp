@@ -128,7 +128,8 @@ void add_model_option(CLI::App& command, std::string& model_path, bool required)
   auto* option = command.add_option(
       "-m,--model", model_path,
       required ? "Model file (.gguf, from roformer convert)"
-               : "Model file (.gguf); default: the shipped " + std::string(kDefaultModelFile));
+               : "Model file (.gguf); default: $ROFORMER_MODEL, else the shipped " +
+                     std::string(kDefaultModelFile));
   option->check(non_empty_path());
   if (required) option->required();
 }

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/error.hpp"
+#include "engine/log.hpp"
 #include "model/heads/answer_span.hpp"
 #include "model/heads/text_span.hpp"
 #include "tools/cli.hpp"
@@ -136,6 +137,7 @@ int run_qa(const QaOptions& options) {
   EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
 
   Session session(model);
+  log_run_setup("qa", options.threads);
   RunOptions run_options;
   run_options.threads = options.threads;
   run_options.pooler = false;
@@ -160,6 +162,7 @@ int run_qa(const QaOptions& options) {
                          {"score", span->score}})
                   .c_str());
   }
+  log_at(LogLevel::kInfo, "qa: ", counted(items.size(), "question"));
   return 0;
 }
 

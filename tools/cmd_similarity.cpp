@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "engine/error.hpp"
+#include "engine/log.hpp"
 #include "tools/cli.hpp"
 #include "tools/embedding.hpp"
 
@@ -56,11 +57,12 @@ int run_similarity(const SimilarityOptions& options) {
     singles.push_back({pair.text, std::nullopt});
     singles.push_back({*pair.pair, std::nullopt});
   }
-  auto embeddings = embed_texts(model, singles, options.embedding);
+  auto embeddings = embed_texts(model, singles, options.embedding, "similarity");
   for (size_t i = 0; i < pairs.size(); ++i) {
     float similarity = heads::cosine_similarity(embeddings[2 * i], embeddings[2 * i + 1]);
     std::puts(json_line({{"similarity", similarity}}).c_str());
   }
+  log_at(LogLevel::kInfo, "similarity: ", counted(pairs.size(), "pair"));
   return 0;
 }
 

@@ -44,7 +44,7 @@ std::vector<std::vector<float>> pool_outputs(const std::vector<SequenceOutput>& 
 
 std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& model,
                                             const std::vector<TextItem>& items,
-                                            const EmbeddingOptions& options) {
+                                            const EmbeddingOptions& options, const char* what) {
   refuse_pairs(items, 0);
   const ModelConfig& config = model->config();
   const heads::Pooling pooling = chosen_pooling(config, options);
@@ -52,7 +52,8 @@ std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& 
   EncodedBatch encoded = encode_texts(*model, items, options.max_length, options.threads);
 
   Session session(model);
-  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, "embed");
+  log_run_setup(what, options.threads);
+  auto outputs = run_in_batches(session, encoded, options.batch_size, run_options, what);
   return pool_outputs(outputs, pooling, config, options.normalize, 0);
 }
 

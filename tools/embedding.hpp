@@ -24,9 +24,10 @@ void add_embedding_options(CLI::App& command, EmbeddingOptions& options);
 
 // One embedding per text (single texts; a pair is refused), in input order: all of `items` at
 // once, or the input streamed a chunk at a time, each chunk's embeddings handed to `output`.
+// `what` names the command in -v logs.
 std::vector<std::vector<float>> embed_texts(const std::shared_ptr<const Model>& model,
                                             const std::vector<TextItem>& items,
-                                            const EmbeddingOptions& options);
+                                            const EmbeddingOptions& options, const char* what);
 void embed_text_chunks(const TextInputOptions& input, const std::shared_ptr<const Model>& model,
                        const EmbeddingOptions& options,
                        const std::function<void(std::vector<std::vector<float>>&)>& output);

@@ -131,4 +131,15 @@ TEST_F(CliDefaultModel, HeadCommandsDefaultToTheVariableOnlyAndSaySo) {
 }
 
 }  // namespace
+// The commands that fall back on the shipped classifier say that $ROFORMER_MODEL comes first.
+TEST(CliModelHelp, NamesTheVariableBeforeTheShippedModel) {
+  for (const std::string name : {"classify", "embed", "similarity", "tokenize"}) {
+    const CliResult help = run_cli({name, "--help"});
+    EXPECT_NE(help.out.find(std::string("Model file (.gguf); default: $ROFORMER_MODEL, else the "
+                                        "shipped ") + kModelFile),
+              std::string::npos)
+        << name << ": " << help.out;
+  }
+}
+
 }  // namespace roformer::test

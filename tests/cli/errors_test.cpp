@@ -436,6 +436,30 @@ TEST(CliErrors, VerboseLogsPluraliseEachCount) {
                         "truncated (--max-length to change)\n");
 }
 
+// qa and similarity log what the other commands log: kernels and threads, then their counts, under
+// their own names (similarity used to log as "embed").
+TEST(CliErrors, VerboseQaAndSimilarityLogTheirSetupAndCountsUnderTheirNames) {
+  const CliResult qa = run_cli({"-v", "qa", "--model", converted_fixture_model("v1_qa"),
+                                "--threads", "1", "--question", "丁", "--context", "丂七"});
+  ASSERT_EQ(qa.exit_code, 0) << qa.err;
+  EXPECT_NE(qa.err.find("roformer: info: qa: "), std::string::npos) << qa.err;
+  EXPECT_NE(qa.err.find(" kernels (CPU has "), std::string::npos) << qa.err;
+  EXPECT_NE(qa.err.find("), 1 thread\n"), std::string::npos) << qa.err;
+  EXPECT_NE(qa.err.find("qa: 1 text in 1 batch"), std::string::npos) << qa.err;
+  EXPECT_NE(qa.err.find("qa: 1 question\n"), std::string::npos) << qa.err;
+
+  const CliResult similarity =
+      run_cli({"-v", "similarity", "--model", converted_fixture_model("v1_base_shapes"),
+               "--threads", "2", "好", "很好"});
+  ASSERT_EQ(similarity.exit_code, 0) << similarity.err;
+  EXPECT_NE(similarity.err.find(" kernels (CPU has "), std::string::npos) << similarity.err;
+  EXPECT_NE(similarity.err.find("), 2 threads\n"), std::string::npos) << similarity.err;
+  EXPECT_NE(similarity.err.find("similarity: 2 texts in 1 batch"), std::string::npos)
+      << similarity.err;
+  EXPECT_NE(similarity.err.find("similarity: 1 pair\n"), std::string::npos) << similarity.err;
+  EXPECT_EQ(similarity.err.find("embed:"), std::string::npos) << similarity.err;
+}
+
 TEST(CliInfo, DescribesAFixtureModel) {
   const CliResult result = run_cli({"info", converted_fixture_model("v1_seqcls")});
   ASSERT_EQ(result.exit_code, 0) << result.err;
