@@ -62,4 +62,21 @@ void parallel_items(size_t count, int threads, Fn&& fn) {
   }, &context);
 }
 
+// Calls fn(begin, end) over [0, count) split into up to kChunksPerWorker contiguous chunks per
+// thread, handed out one at a time: a thread whose core runs slow (a busy neighbour on a shared
+// virtual machine) takes fewer chunks instead of holding up the others at the end.
+constexpr size_t kChunksPerWorker = 4;
+template <typename Fn>
+void parallel_chunks_balanced(size_t count, int threads, Fn&& fn) {
+  if (threads <= 1 || count < 2) {
+    fn(size_t{0}, count);
+    return;
+  }
+  const size_t most = size_t(threads) * kChunksPerWorker;
+  const size_t chunks = count < most ? count : most;
+  parallel_items(chunks, threads, [&](size_t chunk, int) {
+    fn(count * chunk / chunks, count * (chunk + 1) / chunks);
+  });
+}
+
 }  // namespace roformer
