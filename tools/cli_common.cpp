@@ -49,6 +49,18 @@ std::string find_shared_file(const std::string& relative) {
   return "";
 }
 
+// The model $ROFORMER_MODEL names, or "" when it is unset or empty. A path that cannot be opened
+// says it came from the variable: the user may have set it long ago, in another shell file.
+std::string model_from_environment() {
+  const char* env = std::getenv("ROFORMER_MODEL");
+  if (env == nullptr || *env == '\0') return "";
+  if (std::ifstream probe(env, std::ios::binary); !probe) {
+    fail(ErrorCode::kIo, "cannot open model file ", env, " named by ROFORMER_MODEL: ",
+         std::strerror(errno), " (unset it, or pass --model FILE)");
+  }
+  return env;
+}
+
 }  // namespace
 
 void add_text_input_options(CLI::App& command, TextInputOptions& options) {
@@ -136,7 +148,7 @@ void add_model_option(CLI::App& command, std::string& model_path, bool required)
 
 std::string resolve_model_path(const std::string& model_path) {
   if (!model_path.empty()) return model_path;
-  if (const char* env = std::getenv("ROFORMER_MODEL"); env && *env) return env;
+  if (std::string named = model_from_environment(); !named.empty()) return named;
   const std::string relative = std::string("models/") + kDefaultModelFile;
   if (std::string found = find_shared_file(relative); !found.empty()) return found;
   std::string places;
@@ -160,7 +172,7 @@ void add_head_model_option(CLI::App& command, std::string& model_path, HeadKind 
 std::string resolve_head_model_path(const std::string& model_path, const char* command,
                                     HeadKind head) {
   if (!model_path.empty()) return model_path;
-  if (const char* env = std::getenv("ROFORMER_MODEL"); env && *env) return env;
+  if (std::string named = model_from_environment(); !named.empty()) return named;
   fail(ErrorCode::kInvalidArgument, command, " needs a ", head_kind_name(head),
        " model: pass --model FILE or set ROFORMER_MODEL (the shipped ", kDefaultModelFile,
        " is a sentiment classifier)");

@@ -142,4 +142,19 @@ TEST(CliModelHelp, NamesTheVariableBeforeTheShippedModel) {
   }
 }
 
+// A $ROFORMER_MODEL that names no file says the path came from the variable, for the commands
+// that fall back on the shipped model and for those that need a head.
+TEST(CliModelHelp, AMissingModelNamedByTheVariableSaysSo) {
+  ::setenv("ROFORMER_MODEL", "/nonexistent/model.gguf", /*overwrite=*/1);
+  const CliResult classify = run_cli({"classify", "好"});
+  const CliResult qa = run_cli({"qa", "--question", "丁", "--context", "丂七"});
+  ::unsetenv("ROFORMER_MODEL");
+  for (const CliResult& result : {classify, qa}) {
+    EXPECT_EQ(result.exit_code, 1);
+    EXPECT_EQ(result.err, "roformer: error: cannot open model file /nonexistent/model.gguf named "
+                          "by ROFORMER_MODEL: No such file or directory (unset it, or pass "
+                          "--model FILE)\n");
+  }
+}
+
 }  // namespace roformer::test
