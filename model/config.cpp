@@ -39,15 +39,14 @@ int positive_int(const nlohmann::json& config, const char* field, int fallback) 
   constexpr long long kLargest = 1LL << 30;
   const auto& value = config[field];
   // An unsigned value (over INT64_MAX, say) read as long long would wrap to a negative one.
-  const bool positive = value.is_number_unsigned() ? value.get<unsigned long long>() > 0
-                                                   : value.is_number_integer() &&
-                                                         value.get<long long>() > 0;
+  const bool positive = value.is_number_unsigned()  ? value.get<unsigned long long>() > 0
+                        : value.is_number_integer() ? value.get<long long>() > 0
+                                                    : false;
   if (!positive) {
     fail(ErrorCode::kBadModel, "config.json: \"", field, "\" must be a positive integer, got ",
          value.dump());
   }
-  if (value.is_number_unsigned() ? value.get<unsigned long long>() > kLargest
-                                 : value.get<long long>() > kLargest) {
+  if (value.get<unsigned long long>() > kLargest) {  // exact: the value is positive
     fail(ErrorCode::kBadModel, "config.json: \"", field, "\" is ", value.dump(),
          ", too large (expected at most ", kLargest, ")");
   }

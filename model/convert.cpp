@@ -331,8 +331,8 @@ void require_layer_count(const TensorMap& tensors, const ModelConfig& c, const s
   }
   const std::string actual =
       held.empty() ? "no encoder.layer.N tensors"
-                   : str(held.size(), held.size() == 1 ? " layer" : " layers", " (encoder.layer.",
-                         *held.begin(), " to encoder.layer.", *held.rbegin(), ")");
+                   : str(counted(held.size(), "layer"), " (encoder.layer.", *held.begin(),
+                         " to encoder.layer.", *held.rbegin(), ")");
   fail(ErrorCode::kBadModel, dir, ": config.json num_hidden_layers = ", c.num_layers,
        " but the checkpoint holds ", actual);
 }
@@ -418,7 +418,8 @@ ConvertReport convert_checkpoint(const std::string& checkpoint_dir, const std::s
     if (config.labels.size() != rows) {
       if (!config.labels.empty()) {
         log_at(LogLevel::kWarning, "config.json: id2label has ",
-               counted(config.labels.size(), "label"), " but the classifier has ", counted(rows, "output"), "; using LABEL_i names");
+               counted(config.labels.size(), "label"), " but the classifier has ",
+               counted(rows, "output"), "; using LABEL_i names");
       }
       config.labels.clear();
       for (size_t i = 0; i < rows; ++i) config.labels.push_back("LABEL_" + std::to_string(i));

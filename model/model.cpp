@@ -111,7 +111,8 @@ std::shared_ptr<const Model> Model::load(const std::string& path) {
   model->load_ms_ =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   log_at(LogLevel::kInfo, "loaded ", path, " in ", model->load_ms_,
-         " ms: ", counted(model->config_.num_layers, "layer"), ", hidden ", model->config_.hidden_size, ", ",
+         " ms: ", counted(model->config_.num_layers, "layer"), ", hidden ",
+         model->config_.hidden_size, ", ",
          counted(model->file_->tensors().size(), "tensor"), ", weights in ",
          weight_layout_name(model->weights_.layout));
   return model;
